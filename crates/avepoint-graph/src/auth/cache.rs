@@ -1,0 +1,199 @@
+//! The token cache: one token shared by all calls and clones of a client.
+//!
+//! * A cached token is used until `refresh margin` before it expires. The margin is the
+//!   smaller of the configured margin (default 5 minutes, like azure_core and the PowerShell
+//!   module) and half the token's lifetime, so short-lived tokens are still reused.
+//! * However many calls find the token stale at once, one refresh runs: the others wait for
+//!   it and use its result (a read lock for the fast path, an async mutex for the refresh).
+//! * When a refresh fails while the old token has not actually expired yet, the old token is
+//!   used (as azure_core does) and the next call tries again.
+//! * When the API rejects a token (401), [`TokenCache::refresh_after_rejection`] replaces it
+//!   once, unless another call already did.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::{AccessToken, TokenProvider};
+use crate::error::Error;
+
+/// The default refresh margin: 5 minutes before expiry.
+pub(crate) const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
+
+#[derive(Debug)]
+pub(crate) struct TokenCache {
+    provider: Arc<dyn TokenProvider>,
+    scopes: Vec<String>,
+    margin: Duration,
+    current: RwLock<Option<AccessToken>>,
+    refresh: tokio::sync::Mutex<()>,
+}
+
+/// Whether `token` can still be used at `now` without refreshing first.
+fn is_fresh(token: &AccessToken, now: Instant, margin: Duration) -> bool {
+    match (token.expires_at(), token.lifetime()) {
+        (None, _) => true,
+        (Some(at), lifetime) => {
+            let margin = lifetime.map_or(margin, |l| margin.min(l / 2));
+            now + margin < at
+        }
+    }
+}
+
+fn is_unexpired(token: &AccessToken, now: Instant) -> bool {
+    token.expires_at().is_none_or(|at| now < at)
+}
+
+impl TokenCache {
+    pub(crate) fn new(provider: Arc<dyn TokenProvider>, scopes: Vec<String>, margin: Duration) -> Self {
+        Self {
+            provider,
+            scopes,
+            margin,
+            current: RwLock::new(None),
+            refresh: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn cached(&self) -> Option<AccessToken> {
+        self.current.read().ok().and_then(|t| t.clone())
+    }
+
+    fn store(&self, token: AccessToken) {
+        if let Ok(mut slot) = self.current.write() {
+            *slot = Some(token);
+        }
+    }
+
+    /// A token that is fresh now, fetching one if needed.
+    pub(crate) async fn token(&self) -> Result<AccessToken, Error> {
+        if let Some(t) = self.cached().filter(|t| is_fresh(t, Instant::now(), self.margin)) {
+            return Ok(t);
+        }
+        let _guard = self.refresh.lock().await;
+        let stale = match self.cached() {
+            Some(t) if is_fresh(&t, Instant::now(), self.margin) => return Ok(t),
+            other => other,
+        };
+        match self.fetch().await {
+            Ok(t) => Ok(t),
+            Err(e) => match stale.filter(|t| is_unexpired(t, Instant::now())) {
+                Some(still_valid) => {
+                    tracing::warn!(error = %e, "token refresh failed; using the current token until it expires");
+                    Ok(still_valid)
+                }
+                None => Err(e),
+            },
+        }
+    }
+
+    /// A new token after the API rejected `rejected`, unless another call replaced it already.
+    pub(crate) async fn refresh_after_rejection(&self, rejected: &AccessToken) -> Result<AccessToken, Error> {
+        let _guard = self.refresh.lock().await;
+        if let Some(t) = self.cached() {
+            if t.secret() != rejected.secret() {
+                return Ok(t);
+            }
+        }
+        self.fetch().await
+    }
+
+    async fn fetch(&self) -> Result<AccessToken, Error> {
+        let token = self.provider.fetch_token(&self.scopes).await?;
+        self.store(token.clone());
+        Ok(token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[derive(Debug, Default)]
+    struct Counting {
+        calls: AtomicU32,
+        lifetime: Option<Duration>,
+        fail_after_first: bool,
+    }
+
+    impl TokenProvider for Counting {
+        fn fetch_token<'a>(&'a self, _scopes: &'a [String]) -> futures::future::BoxFuture<'a, Result<AccessToken, Error>> {
+            Box::pin(async move {
+                let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                if self.fail_after_first && n > 1 {
+                    return Err(Error::Config("identity service down".into()));
+                }
+                Ok(AccessToken::new(format!("token-{n}"), self.lifetime))
+            })
+        }
+    }
+
+    fn cache(provider: Arc<Counting>) -> Arc<TokenCache> {
+        Arc::new(TokenCache::new(provider, vec!["s".into()], DEFAULT_REFRESH_MARGIN))
+    }
+
+    #[test]
+    fn freshness_respects_the_margin() {
+        let now = Instant::now();
+        let hour = AccessToken::new("t", Some(Duration::from_secs(3600)));
+        assert!(is_fresh(&hour, now, DEFAULT_REFRESH_MARGIN));
+        assert!(is_fresh(&hour, now + Duration::from_secs(3200), DEFAULT_REFRESH_MARGIN));
+        assert!(!is_fresh(&hour, now + Duration::from_secs(3301), DEFAULT_REFRESH_MARGIN));
+        // A 60 s token is refreshed after half its life, not at once.
+        let short = AccessToken::new("t", Some(Duration::from_secs(60)));
+        assert!(is_fresh(&short, now + Duration::from_secs(20), DEFAULT_REFRESH_MARGIN));
+        assert!(!is_fresh(&short, now + Duration::from_secs(31), DEFAULT_REFRESH_MARGIN));
+        assert!(is_fresh(&AccessToken::new("t", None), now, DEFAULT_REFRESH_MARGIN));
+    }
+
+    #[tokio::test]
+    async fn concurrent_cold_calls_fetch_once() {
+        let provider = Arc::new(Counting { lifetime: Some(Duration::from_secs(3600)), ..Default::default() });
+        let cache = cache(provider.clone());
+        let tasks: Vec<_> = (0..100)
+            .map(|_| {
+                let c = cache.clone();
+                tokio::spawn(async move { c.token().await.map(|t| t.secret().expose().to_owned()) })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.expect("join").expect("token"), "token-1");
+        }
+        assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn rejection_refreshes_once_for_many_callers() {
+        let provider = Arc::new(Counting { lifetime: Some(Duration::from_secs(3600)), ..Default::default() });
+        let cache = cache(provider.clone());
+        let first = cache.token().await.expect("token");
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let (c, f) = (cache.clone(), first.clone());
+                tokio::spawn(async move { c.refresh_after_rejection(&f).await.map(|t| t.secret().expose().to_owned()) })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.expect("join").expect("token"), "token-2");
+        }
+        assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_failed_refresh_keeps_an_unexpired_token() {
+        // Lifetime 2 s: fresh for 1 s, then refreshed ahead; the refresh fails.
+        let provider = Arc::new(Counting {
+            lifetime: Some(Duration::from_secs(2)),
+            fail_after_first: true,
+            ..Default::default()
+        });
+        let cache = cache(provider.clone());
+        assert_eq!(cache.token().await.expect("first").secret().expose(), "token-1");
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(cache.token().await.expect("stale but valid").secret().expose(), "token-1");
+        assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
+    }
+}

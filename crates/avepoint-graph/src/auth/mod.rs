@@ -1,0 +1,84 @@
+//! Authentication: credentials, access tokens and the token cache.
+//!
+//! * [`Credentials`] says how the client authenticates: a client secret, a certificate
+//!   (RS256 JWT client assertion), a static bearer token, or your own [`TokenProvider`].
+//! * [`TokenProvider`] fetches a fresh [`AccessToken`] for a set of scopes; the identity
+//!   service client in `identity` implements it for the OAuth 2.0 client credentials grant.
+//! * `cache::TokenCache` reuses one token across calls and clones until shortly before it
+//!   expires, with a single refresh in flight however many calls need one.
+
+mod cache;
+mod certificate;
+mod credentials;
+mod identity;
+mod secret;
+
+pub(crate) use cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
+pub use certificate::ClientCertificate;
+pub use credentials::Credentials;
+pub(crate) use identity::IdentityClient;
+pub use secret::Secret;
+
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use tokio::time::Instant;
+
+use crate::error::Error;
+
+/// The scope the seats endpoint needs; the default scope of every client.
+pub const LICENSE_READ_SCOPE: &str = "elements.license.read.all";
+
+/// An OAuth 2.0 access token and when it expires.
+#[derive(Clone, Debug)]
+pub struct AccessToken {
+    value: Secret,
+    expires_at: Option<Instant>,
+    lifetime: Option<Duration>,
+}
+
+impl AccessToken {
+    /// A token that expires `lifetime` from now (`None`: never expires, e.g. a static token).
+    pub fn new(value: impl Into<Secret>, lifetime: Option<Duration>) -> Self {
+        Self {
+            value: value.into(),
+            expires_at: lifetime.map(|l| Instant::now() + l),
+            lifetime,
+        }
+    }
+
+    /// The bearer token. Do not log it.
+    pub fn secret(&self) -> &Secret {
+        &self.value
+    }
+
+    /// When the token expires, if it does.
+    pub fn expires_at(&self) -> Option<Instant> {
+        self.expires_at
+    }
+
+    /// The lifetime the token was issued with, if known.
+    pub fn lifetime(&self) -> Option<Duration> {
+        self.lifetime
+    }
+}
+
+/// Something that can fetch an access token for a set of scopes.
+///
+/// Implement it to bring your own token source (a vault, a sidecar, another OAuth library);
+/// the client caches what it returns (see [`AccessToken::new`]) and calls it again shortly
+/// before the token expires or when the API rejects the token.
+pub trait TokenProvider: Send + Sync + std::fmt::Debug {
+    /// Fetches a new token for `scopes`.
+    fn fetch_token<'a>(&'a self, scopes: &'a [String]) -> BoxFuture<'a, Result<AccessToken, Error>>;
+}
+
+/// A fixed bearer token, for quick use and tests: it is never refreshed.
+#[derive(Clone, Debug)]
+pub(crate) struct StaticToken(pub(crate) Secret);
+
+impl TokenProvider for StaticToken {
+    fn fetch_token<'a>(&'a self, _scopes: &'a [String]) -> BoxFuture<'a, Result<AccessToken, Error>> {
+        Box::pin(async move { Ok(AccessToken::new(self.0.clone(), None)) })
+    }
+}

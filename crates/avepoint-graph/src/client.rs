@@ -1,0 +1,503 @@
+//! The client: configuration ([`ClientBuilder`]), the seats call ([`TenantUserSeatsRequest`])
+//! and how one attempt is made and its outcome mapped onto [`Error`].
+//!
+//! Every call goes through the generated raw client (`avepoint-graph-raw`); this module adds
+//! the token (from the shared cache), the retry loop, the 401 refresh-and-replay, per-attempt
+//! timeouts and `tracing` spans.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use avepoint_graph_raw as raw;
+use futures::StreamExt as _;
+use tracing::Instrument as _;
+
+use crate::auth::{AccessToken, Credentials, LICENSE_READ_SCOPE, TokenCache};
+use crate::environment::{DataCenter, Endpoints};
+use crate::error::{self, ApiError, Error};
+use crate::retry::{self, RetryPolicy, RetryRuntime, Sleeper, TokioSleeper};
+use crate::types::{SeatStatus, TenantSeats, TenantType};
+
+/// The `User-Agent` sent with every request.
+pub const USER_AGENT: &str = concat!("avepoint-graph/", env!("CARGO_PKG_VERSION"), " (rust)");
+
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default timeout of one attempt (request sent, response read).
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How much of an error body is read (the rest is discarded).
+const ERROR_BODY_READ_LIMIT: usize = 16 * 1024;
+
+const SEATS_OPERATION: &str = "retrieve_customer_tenant_user_seats";
+
+/// A client of the AvePoint Graph API partner endpoints.
+///
+/// Cheap to clone: clones share one connection pool, one token cache and one retry budget.
+/// Build one with [`Client::builder`].
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    endpoints: Endpoints,
+    tokens: TokenCache,
+    retry: RetryRuntime,
+    attempt_timeout: Duration,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("api_base", &self.inner.endpoints.api_base())
+            .field("token_url", &self.inner.endpoints.token_url().as_str())
+            .field("retry", &self.inner.retry.policy)
+            .field("attempt_timeout", &self.inner.attempt_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Client`].
+#[must_use]
+pub struct ClientBuilder {
+    endpoints: Endpoints,
+    api_base: Option<String>,
+    token_url: Option<String>,
+    credentials: Option<Credentials>,
+    scopes: Vec<String>,
+    retry: RetryPolicy,
+    connect_timeout: Duration,
+    attempt_timeout: Duration,
+    http: Option<reqwest::Client>,
+    sleeper: Arc<dyn Sleeper>,
+    refresh_margin: Duration,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("endpoints", &self.endpoints)
+            .field("api_base", &self.api_base)
+            .field("token_url", &self.token_url)
+            .field("credentials", &self.credentials)
+            .field("scopes", &self.scopes)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            endpoints: Endpoints::default(),
+            api_base: None,
+            token_url: None,
+            credentials: None,
+            scopes: vec![LICENSE_READ_SCOPE.to_owned()],
+            retry: RetryPolicy::default(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            http: None,
+            sleeper: Arc::new(TokioSleeper),
+            refresh_margin: crate::auth::DEFAULT_REFRESH_MARGIN,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Uses a data center's API and identity URLs (default: [`DataCenter::Commercial`]).
+    pub fn data_center(mut self, dc: DataCenter) -> Self {
+        self.endpoints = Endpoints::for_data_center(dc);
+        self
+    }
+
+    /// Uses explicit endpoints.
+    pub fn endpoints(mut self, endpoints: Endpoints) -> Self {
+        self.endpoints = endpoints;
+        self
+    }
+
+    /// Overrides the API base URL (checked in [`ClientBuilder::build`]).
+    pub fn api_base_url(mut self, url: impl Into<String>) -> Self {
+        self.api_base = Some(url.into());
+        self
+    }
+
+    /// Overrides the identity service's token URL (checked in [`ClientBuilder::build`]).
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = Some(url.into());
+        self
+    }
+
+    /// How the client authenticates (required).
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// The OAuth scopes requested (default: `elements.license.read.all`).
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The retry policy (default: [`RetryPolicy::default`]; [`RetryPolicy::disabled`] turns
+    /// retries off).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The connect timeout (default 5 s). Ignored with [`ClientBuilder::http_client`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The timeout of one attempt, from sending the request to reading the response
+    /// (default 30 s).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// Uses a ready `reqwest::Client` (its own TLS, proxy and timeout settings) instead of
+    /// building one.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// How long before expiry a cached token is refreshed (default 5 minutes, at most half
+    /// the token's lifetime).
+    pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = margin;
+        self
+    }
+
+    /// Where retry waits happen (default: tokio's timer). Tests use this to record waits
+    /// instead of sleeping.
+    pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
+        self.sleeper = sleeper;
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let mut endpoints = self.endpoints;
+        if let Some(url) = &self.api_base {
+            endpoints = endpoints.with_api_base(url)?;
+        }
+        if let Some(url) = &self.token_url {
+            endpoints = endpoints.with_token_url(url)?;
+        }
+        let credentials = self.credentials.ok_or_else(|| {
+            Error::Config(
+                "no credentials: call ClientBuilder::credentials with a client secret, a certificate or a token"
+                    .to_owned(),
+            )
+        })?;
+        if self.scopes.is_empty() || self.scopes.iter().any(|s| s.trim().is_empty()) {
+            return Err(Error::Config(
+                "the scope list is empty; the seats endpoint needs elements.license.read.all"
+                    .to_owned(),
+            ));
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .user_agent(USER_AGENT)
+                .connect_timeout(self.connect_timeout)
+                .timeout(self.attempt_timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .tls_version_min(reqwest::tls::Version::TLS_1_2)
+                .build()
+                .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
+        };
+        let retry = RetryRuntime::new(self.retry, self.sleeper);
+        let provider = credentials.into_provider(endpoints.token_url(), http.clone(), retry.clone());
+        Ok(Client {
+            inner: Arc::new(Inner {
+                tokens: TokenCache::new(provider, self.scopes, self.refresh_margin),
+                http,
+                endpoints,
+                retry,
+                attempt_timeout: self.attempt_timeout,
+            }),
+        })
+    }
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The endpoints this client talks to.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.inner.endpoints
+    }
+
+    /// Prepares a "retrieve customer tenant assigned user seats" call: the seats of every
+    /// tenant of `tenant_type` that customer `customer_id` has. Add a filter with
+    /// [`TenantUserSeatsRequest::status`], run it with [`TenantUserSeatsRequest::send`].
+    pub fn tenant_user_seats(
+        &self,
+        customer_id: impl Into<String>,
+        tenant_type: TenantType,
+    ) -> TenantUserSeatsRequest {
+        TenantUserSeatsRequest {
+            client: self.clone(),
+            customer_id: customer_id.into(),
+            tenant_type,
+            status: None,
+        }
+    }
+
+    /// Fetches a token now (e.g. to check credentials at start-up); later calls reuse it.
+    pub async fn authenticate(&self) -> Result<(), Error> {
+        self.inner.tokens.token().await.map(|_| ())
+    }
+
+    /// Runs `attempt` with a cached token inside the retry loop; a 401 triggers one forced
+    /// token refresh and one replay per call.
+    async fn call<T, F, Fut>(&self, operation: &'static str, attempt: F) -> Result<T, Error>
+    where
+        F: Fn(AccessToken, u32) -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        let replayed = AtomicBool::new(false);
+        retry::run(&self.inner.retry, operation, |n| {
+            let attempt = &attempt;
+            let replayed = &replayed;
+            async move {
+                let token = self.inner.tokens.token().await?;
+                match attempt(token.clone(), n).await {
+                    Err(Error::Api(e)) if e.status == 401 && !replayed.swap(true, Ordering::SeqCst) => {
+                        tracing::info!(operation, "the API rejected the access token; refreshing it once and replaying");
+                        let token = self.inner.tokens.refresh_after_rejection(&token).await?;
+                        attempt(token, n).await
+                    }
+                    other => other,
+                }
+            }
+        })
+        .await
+    }
+
+    fn raw_client(&self, token: &AccessToken) -> Result<raw::Client, Error> {
+        let base = self.inner.endpoints.api_base();
+        let ctx = raw::RequestContext::with_bearer(token.secret().expose().to_owned(), base)
+            .map_err(|e| Error::Config(e.to_string()))?;
+        Ok(raw::Client::new_with_client(base, self.inner.http.clone(), ctx))
+    }
+}
+
+/// A prepared seats call; see [`Client::tenant_user_seats`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct TenantUserSeatsRequest {
+    client: Client,
+    customer_id: String,
+    tenant_type: TenantType,
+    status: Option<SeatStatus>,
+}
+
+impl TenantUserSeatsRequest {
+    /// Reports only available or only assigned seats (the body's `licenseAssignedStatus`).
+    pub fn status(mut self, status: SeatStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sends the call (with retries) and returns the customer's tenants of the type.
+    pub async fn send(self) -> Result<Vec<TenantSeats>, Error> {
+        let customer_id: raw::types::RetrieveCustomerTenantUserSeatsCustomerId = self
+            .customer_id
+            .parse()
+            .map_err(|_| Error::InvalidInput("the customer id is empty; pass the customer's ID from Elements".to_owned()))?;
+        let tenant_type = raw::types::TenantType::from(self.tenant_type);
+        let body = raw::types::UserSeatsRequest {
+            license_assigned_status: self.status.map(Into::into),
+        };
+        let span = tracing::info_span!(
+            "avepoint.call",
+            operation = SEATS_OPERATION,
+            customer_id = %self.customer_id,
+            tenant_type = %self.tenant_type,
+        );
+        let client = &self.client;
+        let started = Instant::now();
+        let result = client
+            .call(SEATS_OPERATION, |token, attempt| {
+                let (customer_id, tenant_type, body) = (&customer_id, &tenant_type, &body);
+                async move {
+                    let raw = client.raw_client(&token)?;
+                    let url = client.inner.endpoints.api_base();
+                    attempt_once(SEATS_OPERATION, url, attempt, client.inner.attempt_timeout, async {
+                        raw.retrieve_customer_tenant_user_seats(customer_id, tenant_type, body)
+                            .await
+                    })
+                    .await
+                }
+            })
+            .instrument(span.clone())
+            .await;
+        let _enter = span.enter();
+        match &result {
+            Ok(rows) => tracing::info!(tenants = rows.len(), elapsed_ms = started.elapsed().as_millis() as u64, "call succeeded"),
+            Err(e) => tracing::warn!(error = %e, elapsed_ms = started.elapsed().as_millis() as u64, "call failed"),
+        }
+        let rows = result?;
+        rows.into_iter()
+            .map(|r| {
+                TenantSeats::from_raw(r).map_err(|message| Error::Decode {
+                    operation: SEATS_OPERATION,
+                    message,
+                    snippet: String::new(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Runs one attempt of a generated operation under the attempt timeout, in an `attempt` span
+/// that records status, latency and request id, and maps progenitor's error onto [`Error`].
+async fn attempt_once<T, Fut>(
+    operation: &'static str,
+    base_url: &str,
+    attempt: u32,
+    timeout: Duration,
+    call: Fut,
+) -> Result<T, Error>
+where
+    Fut: std::future::Future<Output = Result<raw::ResponseValue<T>, raw::Error<raw::ByteStream>>>,
+{
+    let span = tracing::debug_span!(
+        "attempt",
+        operation,
+        attempt,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+        request_id = tracing::field::Empty,
+    );
+    async move {
+        let started = Instant::now();
+        let outcome = match tokio::time::timeout(timeout, call).await {
+            Ok(Ok(value)) => {
+                let span = tracing::Span::current();
+                span.record("status", value.status().as_u16());
+                if let Some(id) = error::request_id(value.headers()) {
+                    span.record("request_id", id.as_str());
+                }
+                Ok(value.into_inner())
+            }
+            Ok(Err(e)) => Err(map_raw_error(operation, base_url, e).await),
+            Err(_) => Err(Error::Transport {
+                url: base_url.to_owned(),
+                message: format!("the attempt timed out after {timeout:?}"),
+                timed_out: true,
+                source: None,
+            }),
+        };
+        let span = tracing::Span::current();
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        if let Err(e) = &outcome {
+            if let Some(status) = e.status() {
+                span.record("status", status);
+            }
+            if let Some(id) = e.request_id() {
+                span.record("request_id", id);
+            }
+            tracing::debug!(error = %e, "attempt failed");
+        } else {
+            tracing::debug!("attempt succeeded");
+        }
+        outcome
+    }
+    .instrument(span)
+    .await
+}
+
+/// Maps progenitor's error of one attempt onto [`Error`], reading a bounded part of error
+/// bodies.
+async fn map_raw_error(operation: &'static str, base_url: &str, e: raw::Error<raw::ByteStream>) -> Error {
+    match e {
+        raw::Error::ErrorResponse(rv) => {
+            let status = rv.status().as_u16();
+            let headers = rv.headers().clone();
+            let body = read_bounded(rv.into_inner()).await;
+            api_error(operation, status, &headers, &body)
+        }
+        raw::Error::UnexpectedResponse(resp) => {
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let body = read_bounded(resp.bytes_stream()).await;
+            api_error(operation, status, &headers, &body)
+        }
+        raw::Error::InvalidResponsePayload(bytes, err) => Error::Decode {
+            operation,
+            message: err.to_string(),
+            snippet: error::snippet(&bytes),
+        },
+        raw::Error::CommunicationError(err)
+        | raw::Error::ResponseBodyError(err)
+        | raw::Error::InvalidUpgrade(err) => transport_error(base_url, err),
+        raw::Error::InvalidRequest(message) => Error::InvalidInput(message),
+        raw::Error::Custom(message) => Error::InvalidInput(message),
+    }
+}
+
+fn api_error(operation: &'static str, status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Error {
+    Error::Api(ApiError {
+        operation,
+        status,
+        request_id: error::request_id(headers),
+        retry_after: error::retry_after(headers),
+        message: error::message_from_body(body),
+        body_snippet: error::snippet(body),
+    })
+}
+
+/// Describes a transport failure with its cause chain (reqwest's own message is terse).
+pub(crate) fn transport_error(url: &str, err: reqwest::Error) -> Error {
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    Error::Transport {
+        url: url.to_owned(),
+        timed_out: err.is_timeout(),
+        message,
+        source: Some(Box::new(err.without_url())),
+    }
+}
+
+async fn read_bounded<S, B>(mut stream: S) -> Vec<u8>
+where
+    S: futures::Stream<Item = Result<B, reqwest::Error>> + Unpin,
+    B: AsRef<[u8]>,
+{
+    let mut body = Vec::new();
+    while let Some(Ok(chunk)) = stream.next().await {
+        let chunk = chunk.as_ref();
+        let room = ERROR_BODY_READ_LIMIT.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= ERROR_BODY_READ_LIMIT {
+            break;
+        }
+    }
+    body
+}

@@ -1,0 +1,412 @@
+//! The one error type of the SDK.
+//!
+//! Every variant says what happened and what to try. The variants are chosen so that a caller
+//! can decide what to do without parsing messages: [`Error::Api`] carries the HTTP status and
+//! the request id support needs, [`Error::Authentication`] the identity service's answer,
+//! [`Error::RetriesExhausted`] how many attempts were made. Nothing here ever holds a secret:
+//! bodies are cut to a bounded snippet, and credentials live in redacting types.
+
+use std::time::Duration;
+
+/// How many bytes of a response body an error keeps.
+pub const BODY_SNIPPET_LIMIT: usize = 512;
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong when calling the AvePoint Graph API.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The API answered with an error status.
+    #[error("{0}")]
+    Api(ApiError),
+
+    /// The identity service refused to issue an access token, or its answer was unusable.
+    #[error("{0}")]
+    Authentication(AuthenticationError),
+
+    /// The request never got an HTTP answer: DNS, connection, TLS or a timed-out attempt.
+    #[error(
+        "could not reach {url}: {message}; check the network, a proxy and the base URL (transient: retried)"
+    )]
+    Transport {
+        /// The URL (without query) that was called.
+        url: String,
+        /// What failed, e.g. "connection refused" or "timed out after 30s".
+        message: String,
+        /// Whether the attempt timed out (as opposed to failing outright).
+        timed_out: bool,
+        /// The underlying error, when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+
+    /// A successful response whose body is not what the API documents.
+    #[error(
+        "the response of {operation} could not be decoded: {message}; body starts with: {snippet:?}. The service may have changed; report it with this message"
+    )]
+    Decode {
+        /// The operation whose response failed to decode.
+        operation: &'static str,
+        /// What the decoder said.
+        message: String,
+        /// The first bytes of the body (at most [`BODY_SNIPPET_LIMIT`]).
+        snippet: String,
+    },
+
+    /// An argument was refused before anything was sent.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+
+    /// The client is configured in a way that cannot work (URL, credentials, certificate).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    /// The call was retried until the attempts or the deadline ran out.
+    #[error(
+        "gave up after {attempts} attempt(s) in {elapsed:?} ({reason}); last error: {last}"
+    )]
+    RetriesExhausted {
+        /// Attempts made, the first one included.
+        attempts: u32,
+        /// Time spent on the whole call, waits included.
+        elapsed: Duration,
+        /// Why no further attempt was made.
+        reason: GiveUpReason,
+        /// The error of the last attempt.
+        #[source]
+        last: Box<Error>,
+    },
+}
+
+/// Why the retry loop stopped before a success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GiveUpReason {
+    /// The maximum number of attempts was reached.
+    MaxAttempts,
+    /// The next wait would pass the overall deadline of the call.
+    Deadline,
+    /// The server asked to wait (`Retry-After`) longer than the configured cap.
+    RetryAfterTooLong {
+        /// What the server asked for.
+        requested: Duration,
+        /// The configured cap ([`crate::RetryPolicy::max_retry_after`]).
+        cap: Duration,
+    },
+    /// The client-wide retry budget is spent: the service has been failing for many calls.
+    BudgetExhausted,
+}
+
+impl std::fmt::Display for GiveUpReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::MaxAttempts => f.write_str("maximum attempts reached; raise RetryPolicy::max_attempts to try longer"),
+            Self::Deadline => f.write_str("the call's deadline would pass; raise RetryPolicy::deadline to wait longer"),
+            Self::RetryAfterTooLong { requested, cap } => write!(
+                f,
+                "the server asked to wait {requested:?}, more than the {cap:?} cap; try again later or raise RetryPolicy::max_retry_after"
+            ),
+            Self::BudgetExhausted => f.write_str(
+                "the client's retry budget is spent because many calls failed; the service looks unhealthy, try again later",
+            ),
+        }
+    }
+}
+
+/// An error status from the API.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The operation that failed.
+    pub operation: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// The request id header of the response, for AvePoint support.
+    pub request_id: Option<String>,
+    /// The server's `Retry-After`, when it sent one.
+    pub retry_after: Option<Duration>,
+    /// A message from the body (`message`, `error_description` or `error`), when it has one.
+    pub message: Option<String>,
+    /// The first bytes of the body (at most [`BODY_SNIPPET_LIMIT`]).
+    pub body_snippet: String,
+}
+
+impl ApiError {
+    /// Whether a later attempt may succeed (429, 500, 502, 503, 504, 408).
+    pub fn is_transient(&self) -> bool {
+        matches!(self.status, 408 | 429 | 500 | 502 | 503 | 504)
+    }
+
+    fn hint(&self) -> &'static str {
+        match self.status {
+            400 => "check the customer id, the tenant type and the seat status",
+            401 => "the access token was refused; check the client id and credentials",
+            403 => {
+                "the app lacks the permission (scope elements.license.read.all) or the customer is outside its customer scope; check the app registration in Elements"
+            }
+            404 => "no such customer for this partner; check the customer id and the data center",
+            429 => "rate limited; slow down or retry later",
+            500 | 502 | 504 => "the service failed; retry later and quote the request id to AvePoint support",
+            503 => "the service is unavailable (maintenance or overload); retry later",
+            _ => "unexpected status; quote the request id to AvePoint support",
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} failed with HTTP {}", self.operation, self.status)?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        match &self.message {
+            Some(m) => write!(f, ": {m}")?,
+            None if !self.body_snippet.is_empty() => write!(f, ": {:?}", self.body_snippet)?,
+            None => {}
+        }
+        write!(f, "; {}", self.hint())
+    }
+}
+
+/// The identity service refused to issue a token, or its answer was unusable.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AuthenticationError {
+    /// The token URL that was called.
+    pub token_url: String,
+    /// The HTTP status of the identity service's answer, when there was one.
+    pub status: Option<u16>,
+    /// The OAuth `error` code (`invalid_client`, `invalid_scope`, ...).
+    pub error: Option<String>,
+    /// The OAuth `error_description`.
+    pub error_description: Option<String>,
+    /// The request id header of the answer, when present.
+    pub request_id: Option<String>,
+    /// The server's `Retry-After`, when it sent one.
+    pub retry_after: Option<Duration>,
+    /// What went wrong when there is no OAuth error (e.g. an undecodable answer).
+    pub detail: Option<String>,
+}
+
+impl AuthenticationError {
+    /// Whether a later attempt may succeed (the identity service was rate limited or failing).
+    pub fn is_transient(&self) -> bool {
+        matches!(self.status, Some(408 | 429 | 500 | 502 | 503 | 504))
+    }
+
+    fn hint(&self) -> &'static str {
+        match self.error.as_deref() {
+            Some("invalid_client") => {
+                "check the client id and the client secret or certificate registered in Elements (Settings > API app registration)"
+            }
+            Some("invalid_scope") => {
+                "the app is not granted the requested scope; check its permissions in Elements or the configured scopes"
+            }
+            Some("unauthorized_client") => "the app may not use the client credentials grant",
+            _ if self.is_transient() => "the identity service is failing; retry later",
+            _ => "check the token URL, the data center and the app registration",
+        }
+    }
+}
+
+impl std::fmt::Display for AuthenticationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "authentication failed at {}", self.token_url)?;
+        if let Some(status) = self.status {
+            write!(f, " (HTTP {status}")?;
+            if let Some(id) = &self.request_id {
+                write!(f, ", request id {id}")?;
+            }
+            f.write_str(")")?;
+        }
+        if let Some(e) = &self.error {
+            write!(f, ": {e}")?;
+        }
+        if let Some(d) = &self.error_description {
+            write!(f, ": {d}")?;
+        }
+        if let Some(d) = &self.detail {
+            write!(f, ": {d}")?;
+        }
+        write!(f, "; {}", self.hint())
+    }
+}
+
+impl Error {
+    /// Whether retrying the same call later may succeed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Api(e) => e.is_transient(),
+            Self::Authentication(e) => e.is_transient(),
+            Self::Transport { .. } => true,
+            Self::Decode { .. }
+            | Self::InvalidInput(_)
+            | Self::Config(_)
+            | Self::RetriesExhausted { .. } => false,
+        }
+    }
+
+    /// The wait the server asked for with `Retry-After`, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Api(e) => e.retry_after,
+            Self::Authentication(e) => e.retry_after,
+            _ => None,
+        }
+    }
+
+    /// The HTTP status behind this error, when there is one (looking through retries).
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api(e) => Some(e.status),
+            Self::Authentication(e) => e.status,
+            Self::RetriesExhausted { last, .. } => last.status(),
+            _ => None,
+        }
+    }
+
+    /// The request id of the response behind this error, for AvePoint support.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Api(e) => e.request_id.as_deref(),
+            Self::Authentication(e) => e.request_id.as_deref(),
+            Self::RetriesExhausted { last, .. } => last.request_id(),
+            _ => None,
+        }
+    }
+
+    /// Whether this is (or, after retries, ended in) an authentication failure.
+    pub fn is_authentication(&self) -> bool {
+        match self {
+            Self::Authentication(_) => true,
+            Self::RetriesExhausted { last, .. } => last.is_authentication(),
+            _ => false,
+        }
+    }
+}
+
+/// Cuts `body` to at most [`BODY_SNIPPET_LIMIT`] bytes on a character boundary, as text.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut end = text.len().min(BODY_SNIPPET_LIMIT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut s = text[..end].to_owned();
+    if end < text.len() {
+        s.push('…');
+    }
+    s
+}
+
+/// Parses a `Retry-After` header value: delay seconds or an HTTP date.
+pub(crate) fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(1e9)));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Header names that carry a request id, in the order they are looked for.
+pub(crate) const REQUEST_ID_HEADERS: [&str; 5] = [
+    "x-request-id",
+    "request-id",
+    "x-correlation-id",
+    "x-ms-request-id",
+    "traceparent",
+];
+
+/// Finds the request id in response headers.
+pub(crate) fn request_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    REQUEST_ID_HEADERS.iter().find_map(|name| {
+        headers
+            .get(*name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(128).collect())
+    })
+}
+
+/// Finds and parses `Retry-After` (and the millisecond variants some gateways send).
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
+        if let Some(ms) = headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            return Some(Duration::from_millis(ms));
+        }
+    }
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()))
+}
+
+/// Pulls a human-readable message out of an error body, if it is JSON and has one.
+pub(crate) fn message_from_body(body: &[u8]) -> Option<String> {
+    let parsed: avepoint_graph_raw::types::Error = serde_json::from_slice(body).ok()?;
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Object(o) => o
+            .get("message")
+            .and_then(|m| m.as_str())
+            .map(str::to_owned),
+        _ => None,
+    };
+    let message = parsed
+        .message
+        .or(parsed.error_description)
+        .or_else(|| parsed.error.as_ref().and_then(text))
+        .or_else(|| parsed.code.as_ref().and_then(text))?;
+    Some(message.chars().take(BODY_SNIPPET_LIMIT).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_parses_seconds_and_dates() {
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
+        let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
+        assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-3", now), None);
+    }
+
+    #[test]
+    fn snippet_is_bounded_on_a_char_boundary() {
+        let body = "é".repeat(BODY_SNIPPET_LIMIT);
+        let s = snippet(body.as_bytes());
+        assert!(s.len() <= BODY_SNIPPET_LIMIT + '…'.len_utf8());
+        assert!(s.ends_with('…'));
+        assert_eq!(snippet(b"short"), "short");
+    }
+
+    #[test]
+    fn message_is_taken_from_common_fields() {
+        assert_eq!(
+            message_from_body(br#"{"message":"customer not found"}"#).as_deref(),
+            Some("customer not found")
+        );
+        assert_eq!(
+            message_from_body(br#"{"error":{"message":"nested"}}"#).as_deref(),
+            Some("nested")
+        );
+        assert_eq!(message_from_body(b"<html>"), None);
+    }
+}

@@ -1,0 +1,448 @@
+//! Retries: which failures are retried, how long to wait, and when to give up.
+//!
+//! One mechanism serves API calls and token requests alike: [`run`] repeats a whole attempt
+//! (a fresh request each time) while the error is transient ([`Error::is_transient`]: 408, 429,
+//! 500, 502, 503, 504, connection errors and timeouts). 400, 401 (handled by the client with a
+//! single token refresh), 403 and 404 are never retried.
+//!
+//! Defaults, chosen against the SDKs in `shared/reference/sdk-anchors.md`:
+//!
+//! | | default | why |
+//! |---|---|---|
+//! | attempts | 4 (1 + 3 retries) | like Kiota and the PowerShell module; AWS stops at 3 in total |
+//! | backoff | full jitter, `rand[0,1) × min(250 ms × 2^n, 8 s)` | AWS's spread (no synchronised retry storms, unlike Kiota and the PowerShell module) with a shorter base |
+//! | `Retry-After` | honoured in seconds and HTTP-date forms (plus `retry-after-ms`), up to 60 s; a longer one ends the call at once with [`GiveUpReason::RetryAfterTooLong`] | azure_core waits uncapped; the PowerShell module breaks on dates |
+//! | deadline | 60 s for the whole call, waits included | azure_core's total cap; AWS has none |
+//! | budget | a client-wide token bucket (500, 5 per retry, 1 back per success) | AWS's, so a failing service is not hammered by a fan-out |
+//!
+//! Waits go through a [`Sleeper`], so tests can record them instead of sleeping.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, GiveUpReason};
+
+/// How failed calls are retried. Build one with [`RetryPolicy::default`] and the setters, or
+/// turn retries off with [`RetryPolicy::disabled`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_retry_after: Duration,
+    deadline: Option<Duration>,
+    budget: Option<u32>,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(60),
+            deadline: Some(Duration::from_secs(60)),
+            budget: Some(500),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// One attempt, no retries.
+    pub fn disabled() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Attempts in total, the first included (at least 1). Default 4.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The backoff base: the n-th retry waits a random time below `min(base × 2^n, cap)`.
+    /// Default 250 ms.
+    pub fn initial_backoff(mut self, base: Duration) -> Self {
+        self.initial_backoff = base;
+        self
+    }
+
+    /// The cap on one computed backoff. Default 8 s.
+    pub fn max_backoff(mut self, cap: Duration) -> Self {
+        self.max_backoff = cap;
+        self
+    }
+
+    /// The longest `Retry-After` honoured; a longer one ends the call with
+    /// [`GiveUpReason::RetryAfterTooLong`]. Default 60 s.
+    pub fn max_retry_after(mut self, cap: Duration) -> Self {
+        self.max_retry_after = cap;
+        self
+    }
+
+    /// The overall deadline of one call, all attempts and waits included (`None`: no
+    /// deadline, only the attempt count bounds the call). Default 60 s.
+    pub fn deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The client-wide retry budget (`None` to disable it): a token bucket of this capacity
+    /// from which each retry takes 5 and each success returns 1. Default 500.
+    pub fn budget(mut self, capacity: Option<u32>) -> Self {
+        self.budget = capacity;
+        self
+    }
+
+    /// Attempts in total.
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The configured overall deadline.
+    pub fn overall_deadline(&self) -> Option<Duration> {
+        self.deadline
+    }
+
+    /// The upper bound of the wait before retry number `retry` (1-based), before jitter.
+    pub fn backoff_ceiling(&self, retry: u32) -> Duration {
+        let factor = 2u32.saturating_pow(retry.saturating_sub(1));
+        self.initial_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff)
+    }
+}
+
+/// Where the retry loop waits. The default uses `tokio::time::sleep`; tests inject one that
+/// records the waits and returns at once.
+pub trait Sleeper: Send + Sync + std::fmt::Debug {
+    /// Waits for `duration`.
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+}
+
+/// Sleeps with tokio's timer.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TokioSleeper;
+
+impl Sleeper for TokioSleeper {
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+/// The client-wide retry budget: a token bucket shared by all clones of a client.
+#[derive(Debug)]
+pub(crate) struct RetryBudget {
+    capacity: u32,
+    available: AtomicU32,
+}
+
+const RETRY_COST: u32 = 5;
+const SUCCESS_REFUND: u32 = 1;
+
+impl RetryBudget {
+    pub(crate) fn new(capacity: u32) -> Self {
+        Self {
+            capacity,
+            available: AtomicU32::new(capacity),
+        }
+    }
+
+    fn try_take(&self) -> bool {
+        self.available
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                n.checked_sub(RETRY_COST)
+            })
+            .is_ok()
+    }
+
+    fn refund(&self) {
+        let _ = self
+            .available
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.capacity).then(|| (n + SUCCESS_REFUND).min(self.capacity))
+            });
+    }
+}
+
+/// What the retry loop needs besides the policy: the sleeper and the shared budget.
+#[derive(Debug, Clone)]
+pub(crate) struct RetryRuntime {
+    pub(crate) policy: RetryPolicy,
+    pub(crate) sleeper: Arc<dyn Sleeper>,
+    pub(crate) budget: Option<Arc<RetryBudget>>,
+}
+
+impl RetryRuntime {
+    pub(crate) fn new(policy: RetryPolicy, sleeper: Arc<dyn Sleeper>) -> Self {
+        let budget = policy.budget.map(|c| Arc::new(RetryBudget::new(c)));
+        Self {
+            policy,
+            sleeper,
+            budget,
+        }
+    }
+
+    /// The time left before the deadline of a call that started at `start`.
+    pub(crate) fn remaining(&self, start: Instant) -> Option<Duration> {
+        self.policy
+            .deadline
+            .map(|d| d.saturating_sub(start.elapsed()))
+    }
+}
+
+/// Runs `attempt` (given the 1-based attempt number) until it succeeds, fails with a
+/// non-transient error, or the policy says stop. Each attempt is also cut off at the
+/// call's deadline.
+pub(crate) async fn run<T, F, Fut>(rt: &RetryRuntime, operation: &str, mut attempt: F) -> Result<T, Error>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let start = Instant::now();
+    let policy = &rt.policy;
+    let mut n = 0u32;
+    loop {
+        n += 1;
+        let result = match rt.remaining(start) {
+            Some(left) => match tokio::time::timeout(left, attempt(n)).await {
+                Ok(r) => r,
+                Err(_) => Err(Error::Transport {
+                    url: operation.to_owned(),
+                    message: format!(
+                        "the call's deadline of {:?} passed during attempt {n}",
+                        policy.deadline.unwrap_or_default()
+                    ),
+                    timed_out: true,
+                    source: None,
+                }),
+            },
+            None => attempt(n).await,
+        };
+        let error = match result {
+            Ok(value) => {
+                if let Some(budget) = &rt.budget {
+                    budget.refund();
+                }
+                return Ok(value);
+            }
+            Err(e) if !e.is_transient() => {
+                return Err(e);
+            }
+            Err(e) => e,
+        };
+
+        let give_up = |reason: GiveUpReason, last: Error| Error::RetriesExhausted {
+            attempts: n,
+            elapsed: start.elapsed(),
+            reason,
+            last: Box::new(last),
+        };
+        if policy.max_attempts <= 1 {
+            return Err(error);
+        }
+        if n >= policy.max_attempts {
+            return Err(give_up(GiveUpReason::MaxAttempts, error));
+        }
+        let wait = match error.retry_after() {
+            Some(requested) if requested > policy.max_retry_after => {
+                return Err(give_up(
+                    GiveUpReason::RetryAfterTooLong {
+                        requested,
+                        cap: policy.max_retry_after,
+                    },
+                    error,
+                ));
+            }
+            Some(requested) => requested,
+            None => jittered(policy.backoff_ceiling(n)),
+        };
+        if rt.remaining(start).is_some_and(|left| wait >= left) {
+            return Err(give_up(GiveUpReason::Deadline, error));
+        }
+        if let Some(budget) = &rt.budget {
+            if !budget.try_take() {
+                return Err(give_up(GiveUpReason::BudgetExhausted, error));
+            }
+        }
+        tracing::warn!(
+            operation,
+            attempt = n,
+            wait_ms = wait.as_millis() as u64,
+            status = error.status(),
+            error = %error,
+            "transient failure; retrying"
+        );
+        rt.sleeper.sleep(wait).await;
+    }
+}
+
+/// Full jitter: a uniformly random wait in `[0, ceiling)`.
+fn jittered(ceiling: Duration) -> Duration {
+    ceiling.mul_f64(rand::random::<f64>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[derive(Debug, Default)]
+    struct Recorder(Mutex<Vec<Duration>>);
+
+    impl Sleeper for Recorder {
+        fn sleep(&self, d: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+            self.0.lock().expect("lock").push(d);
+            Box::pin(async {})
+        }
+    }
+
+    fn api(status: u16, retry_after: Option<Duration>) -> Error {
+        Error::Api(crate::error::ApiError {
+            operation: "op",
+            status,
+            request_id: None,
+            retry_after,
+            message: None,
+            body_snippet: String::new(),
+        })
+    }
+
+    fn runtime(policy: RetryPolicy) -> (RetryRuntime, Arc<Recorder>) {
+        let rec = Arc::new(Recorder::default());
+        (RetryRuntime::new(policy, rec.clone()), rec)
+    }
+
+    #[tokio::test]
+    async fn backoff_is_capped_and_jittered() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.backoff_ceiling(1), Duration::from_millis(250));
+        assert_eq!(p.backoff_ceiling(2), Duration::from_millis(500));
+        assert_eq!(p.backoff_ceiling(10), Duration::from_secs(8));
+        assert_eq!(p.backoff_ceiling(100), Duration::from_secs(8));
+        for _ in 0..100 {
+            assert!(jittered(Duration::from_secs(1)) < Duration::from_secs(1));
+        }
+    }
+
+    #[tokio::test]
+    async fn transient_errors_are_retried_until_success() {
+        let (rt, rec) = runtime(RetryPolicy::default());
+        let out = run(&rt, "op", |n| async move {
+            if n < 3 { Err(api(503, None)) } else { Ok(n) }
+        })
+        .await;
+        assert_eq!(out.expect("third attempt succeeds"), 3);
+        let waits = rec.0.lock().expect("lock").clone();
+        assert_eq!(waits.len(), 2);
+        assert!(waits[0] < Duration::from_millis(250));
+        assert!(waits[1] < Duration::from_millis(500));
+    }
+
+    #[tokio::test]
+    async fn permanent_errors_are_not_retried() {
+        for status in [400, 401, 403, 404] {
+            let (rt, rec) = runtime(RetryPolicy::default());
+            let mut calls = 0;
+            let out: Result<(), _> = run(&rt, "op", |_| {
+                calls += 1;
+                async move { Err(api(status, None)) }
+            })
+            .await;
+            assert_eq!(out.expect_err("fails").status(), Some(status));
+            assert_eq!(calls, 1);
+            assert!(rec.0.lock().expect("lock").is_empty());
+        }
+    }
+
+    #[tokio::test]
+    async fn retry_after_is_honoured_and_capped() {
+        let (rt, rec) = runtime(RetryPolicy::default());
+        let out = run(&rt, "op", |n| async move {
+            if n == 1 { Err(api(429, Some(Duration::from_secs(7)))) } else { Ok(()) }
+        })
+        .await;
+        assert!(out.is_ok());
+        assert_eq!(*rec.0.lock().expect("lock"), vec![Duration::from_secs(7)]);
+
+        let (rt, rec) = runtime(RetryPolicy::default());
+        let out: Result<(), _> = run(&rt, "op", |_| async {
+            Err(api(429, Some(Duration::from_secs(3600))))
+        })
+        .await;
+        match out.expect_err("gives up") {
+            Error::RetriesExhausted { attempts: 1, reason: GiveUpReason::RetryAfterTooLong { requested, .. }, .. } => {
+                assert_eq!(requested, Duration::from_secs(3600));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(rec.0.lock().expect("lock").is_empty());
+    }
+
+    #[tokio::test]
+    async fn attempts_are_bounded() {
+        let (rt, _) = runtime(RetryPolicy::default().max_attempts(3));
+        let mut calls = 0;
+        let out: Result<(), _> = run(&rt, "op", |_| {
+            calls += 1;
+            async { Err(api(500, None)) }
+        })
+        .await;
+        assert!(matches!(
+            out,
+            Err(Error::RetriesExhausted { attempts: 3, reason: GiveUpReason::MaxAttempts, .. })
+        ));
+        assert_eq!(calls, 3);
+    }
+
+    #[tokio::test]
+    async fn disabled_policy_makes_one_attempt_and_returns_the_error() {
+        let (rt, _) = runtime(RetryPolicy::disabled());
+        let out: Result<(), _> = run(&rt, "op", |_| async { Err(api(503, None)) }).await;
+        assert_eq!(out.expect_err("fails").status(), Some(503));
+    }
+
+    #[tokio::test]
+    async fn a_wait_past_the_deadline_gives_up() {
+        let policy = RetryPolicy::default().deadline(Some(Duration::from_secs(5)));
+        let (rt, rec) = runtime(policy);
+        let out: Result<(), _> = run(&rt, "op", |_| async {
+            Err(api(503, Some(Duration::from_secs(10))))
+        })
+        .await;
+        assert!(matches!(
+            out,
+            Err(Error::RetriesExhausted { reason: GiveUpReason::Deadline, .. })
+        ));
+        assert!(rec.0.lock().expect("lock").is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_slow_attempt_is_cut_at_the_deadline() {
+        let policy = RetryPolicy::default()
+            .deadline(Some(Duration::from_millis(50)))
+            .max_attempts(1);
+        let (rt, _) = runtime(policy);
+        let out: Result<(), _> = run(&rt, "op", |_| async {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            Ok(())
+        })
+        .await;
+        assert!(matches!(out, Err(Error::Transport { timed_out: true, .. })));
+    }
+
+    #[tokio::test]
+    async fn the_budget_stops_retry_storms() {
+        let (rt, _) = runtime(RetryPolicy::default().budget(Some(10)));
+        let out: Result<(), _> = run(&rt, "op", |_| async { Err(api(503, None)) }).await;
+        assert!(matches!(
+            out,
+            Err(Error::RetriesExhausted { attempts: 3, reason: GiveUpReason::BudgetExhausted, .. })
+        ));
+    }
+}
