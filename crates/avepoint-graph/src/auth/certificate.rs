@@ -1,0 +1,556 @@
+//! Certificate credentials: an X.509 certificate with its RSA private key, and the RS256 JWT
+//! client assertion the identity service accepts in place of a client secret.
+//!
+//! The certificate is loaded from PEM (a key + certificate pair, or one bundle file) or from a
+//! password-protected PKCS#12 (`.pfx`/`.p12`) file, including OpenSSL 3's default encryption
+//! (PBES2: PBKDF2-SHA256 + AES-256-CBC) and the legacy one (3DES, RC2-40, SHA-1 MAC). Loading
+//! checks that the key is RSA and belongs to the certificate, so a wrong pairing fails at
+//! start-up with a clear message instead of as an `invalid_client` at the first call.
+
+use std::fmt;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use rsa::pkcs1::DecodeRsaPrivateKey as _;
+use rsa::pkcs8::{DecodePrivateKey as _, DecodePublicKey as _};
+use rsa::sha2::Sha256;
+use serde::Serialize;
+use sha1::{Digest as _, Sha1};
+use x509_cert::Certificate;
+use x509_cert::der::{Decode as _, Encode as _};
+use x509_cert::ext::pkix::KeyUsage;
+
+use super::Secret;
+use crate::error::Error;
+
+/// How long a client assertion is valid: 5 minutes, as azure_identity and .NET's
+/// IdentityModel issue them. A fresh assertion is made for every token request, so the
+/// lifetime only has to cover one request plus clock skew.
+pub const ASSERTION_LIFETIME: Duration = Duration::from_secs(300);
+
+/// The `client_assertion_type` of a JWT bearer client assertion (RFC 7523).
+pub(crate) const JWT_BEARER_ASSERTION_TYPE: &str =
+    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// An X.509 client certificate and its RSA private key, for the certificate flow of the
+/// identity service.
+///
+/// Load it with [`ClientCertificate::from_pem`], [`ClientCertificate::from_pem_bundle`],
+/// [`ClientCertificate::from_pkcs12`] or [`ClientCertificate::from_file`], then hand it to
+/// [`Credentials::certificate`](crate::auth::Credentials::certificate). Register the
+/// certificate (not the key) with the app in Elements (Settings > API app registration).
+///
+/// `Debug` shows the subject and the SHA-1 thumbprint only, never key material.
+#[derive(Clone)]
+pub struct ClientCertificate {
+    key: rsa::PrivateKey,
+    cert_der: Vec<u8>,
+    thumbprint: [u8; 20],
+    subject: String,
+}
+
+impl fmt::Debug for ClientCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCertificate")
+            .field("subject", &self.subject)
+            .field("thumbprint_sha1", &self.thumbprint_sha1_hex())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One `-----BEGIN <label>-----` block of a PEM text.
+struct PemBlock {
+    label: String,
+    der: Vec<u8>,
+    encrypted_headers: bool,
+}
+
+impl ClientCertificate {
+    /// Loads a certificate from a PEM private key and a PEM certificate.
+    ///
+    /// The key may be PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`); it
+    /// must be unencrypted (use [`ClientCertificate::from_pkcs12`] for a protected key). The
+    /// certificate text may hold a chain: the certificate matching the key is used.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when either text holds no usable block, the key is not RSA, or the
+    /// key does not belong to the certificate.
+    pub fn from_pem(key_pem: &str, cert_pem: &str) -> Result<Self, Error> {
+        let key_blocks = parse_pem(key_pem, "private key")?;
+        let key = key_from_pem_blocks(&key_blocks)?.ok_or_else(|| {
+            Error::Config(
+                "the private key PEM holds no `BEGIN PRIVATE KEY` or `BEGIN RSA PRIVATE KEY` block; pass the key file as the first argument".to_owned(),
+            )
+        })?;
+        let cert_blocks = parse_pem(cert_pem, "certificate")?;
+        let certs = certs_from_pem_blocks(&cert_blocks);
+        if certs.is_empty() {
+            return Err(Error::Config(
+                "the certificate PEM holds no `BEGIN CERTIFICATE` block; pass the certificate file as the second argument".to_owned(),
+            ));
+        }
+        Self::from_parts(key, &certs)
+    }
+
+    /// Loads a certificate from one PEM text holding both the private key and the
+    /// certificate, in any order (e.g. `cat key.pem cert.pem`). Text outside the blocks (such
+    /// as OpenSSL's `Bag Attributes`) is ignored; extra chain certificates are allowed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the key or the certificate is missing, the key is not RSA, or
+    /// the key does not belong to the certificate.
+    pub fn from_pem_bundle(pem: &str) -> Result<Self, Error> {
+        let blocks = parse_pem(pem, "PEM bundle")?;
+        let key = key_from_pem_blocks(&blocks)?.ok_or_else(|| {
+            Error::Config(
+                "the PEM bundle holds no `BEGIN PRIVATE KEY` or `BEGIN RSA PRIVATE KEY` block; append the private key to the file (e.g. `cat key.pem cert.pem > bundle.pem`) or use ClientCertificate::from_pem".to_owned(),
+            )
+        })?;
+        let certs = certs_from_pem_blocks(&blocks);
+        if certs.is_empty() {
+            return Err(Error::Config(
+                "the PEM bundle holds no `BEGIN CERTIFICATE` block; append the certificate to the file (e.g. `cat key.pem cert.pem > bundle.pem`) or use ClientCertificate::from_pem".to_owned(),
+            ));
+        }
+        Self::from_parts(key, &certs)
+    }
+
+    /// Loads a certificate from a password-protected PKCS#12 (`.pfx`/`.p12`) file's bytes.
+    ///
+    /// Reads OpenSSL 3's defaults (PBES2 with PBKDF2-HMAC-SHA256 and AES-256-CBC, SHA-256
+    /// MAC), files written by Windows and .NET, and legacy ones (3DES and RC2-40, SHA-1 MAC).
+    /// The password is checked with the file's MAC. When the file holds several
+    /// certificates, the one matching the private key is used.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the password is wrong, the bytes are not PKCS#12, the file uses
+    /// an unsupported encryption, holds no private key or certificate, or the key is not RSA
+    /// or does not belong to the certificate. The message never contains the password.
+    pub fn from_pkcs12(der: &[u8], password: &Secret) -> Result<Self, Error> {
+        let archive = p12_keystore::Pkcs12Archive::from_pkcs12(der, password.expose())
+            .map_err(pkcs12_error)?;
+        if archive.keys.is_empty() {
+            return Err(Error::Config(
+                "the PKCS#12 file holds no private key; export it again with the private key included (e.g. `openssl pkcs12 -export -inkey key.pem -in cert.pem -out client.pfx`)".to_owned(),
+            ));
+        }
+        let certs: Vec<Vec<u8>> = archive
+            .certs
+            .iter()
+            .map(|bag| bag.cert.as_der().to_vec())
+            .collect();
+        if certs.is_empty() {
+            return Err(Error::Config(
+                "the PKCS#12 file holds no certificate; export it again with the certificate included (`-in cert.pem`)".to_owned(),
+            ));
+        }
+        let mut first_error = None;
+        for bag in &archive.keys {
+            let attempt =
+                key_from_pkcs8_der(bag.key.as_der()).and_then(|key| Self::from_parts(key, &certs));
+            match attempt {
+                Ok(cert) => return Ok(cert),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_error.unwrap_or_else(|| {
+            Error::Config("the PKCS#12 file holds no usable private key".to_owned())
+        }))
+    }
+
+    /// Loads a certificate from a file.
+    ///
+    /// `.pfx` and `.p12` files, and files whose content is binary (DER), are read as PKCS#12
+    /// with `password` (no password: the empty one); anything else is read as a PEM bundle
+    /// holding the private key and the certificate (see
+    /// [`ClientCertificate::from_pem_bundle`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the file cannot be read or its content cannot be used; the
+    /// message names the file and what to do.
+    pub fn from_file(path: impl AsRef<Path>, password: Option<&Secret>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::Config(format!(
+                "could not read the certificate file {}: {e}; check the path and its permissions",
+                path.display()
+            ))
+        })?;
+        let by_extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("pfx") || e.eq_ignore_ascii_case("p12"));
+        let looks_like_der = bytes.first() == Some(&0x30) && !contains(&bytes, b"-----BEGIN");
+        let in_file = |e: Error| match e {
+            Error::Config(m) => Error::Config(format!("{}: {m}", path.display())),
+            other => other,
+        };
+        if by_extension || looks_like_der {
+            let empty = Secret::new("");
+            return Self::from_pkcs12(&bytes, password.unwrap_or(&empty)).map_err(|e| {
+                match (e, password) {
+                    (Error::Config(m), None) if m.contains("password") => Error::Config(format!(
+                        "{}: {m} (no password was given; pass the file's password)",
+                        path.display()
+                    )),
+                    (e, _) => in_file(e),
+                }
+            });
+        }
+        let text = std::str::from_utf8(&bytes).map_err(|_| {
+            Error::Config(format!(
+                "{} is neither a PKCS#12 (.pfx/.p12) file nor PEM text; pass a .pfx file or a PEM file holding the private key and the certificate",
+                path.display()
+            ))
+        })?;
+        Self::from_pem_bundle(text).map_err(in_file)
+    }
+
+    /// Pairs `key` with the certificate (out of `certs`, DER) whose public key it matches.
+    fn from_parts(key: rsa::PrivateKey, certs: &[Vec<u8>]) -> Result<Self, Error> {
+        let public = key.to_public_key();
+        let mut first_error = None;
+        for der in certs {
+            match cert_public_key(der) {
+                Ok((cert, cert_key)) if cert_key == public => {
+                    return Self::from_matching(key, der.clone(), &cert);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_error.unwrap_or_else(|| {
+            Error::Config(
+                "the private key does not belong to the certificate (their public keys differ); pass the key that was generated with this certificate".to_owned(),
+            )
+        }))
+    }
+
+    fn from_matching(
+        key: rsa::PrivateKey,
+        cert_der: Vec<u8>,
+        cert: &Certificate,
+    ) -> Result<Self, Error> {
+        let tbs = cert.tbs_certificate();
+        if let Ok(Some((_, usage))) = tbs.get_extension::<KeyUsage>() {
+            if !usage.digital_signature() {
+                return Err(Error::Config(
+                    "the certificate's key usage does not allow digital signatures, so the identity service will refuse its assertions; issue a certificate with keyUsage=digitalSignature".to_owned(),
+                ));
+            }
+        }
+        let subject = tbs.subject().to_string();
+        let now = SystemTime::now();
+        let validity = tbs.validity();
+        if validity.not_after.to_system_time() < now {
+            tracing::warn!(
+                subject = %subject,
+                not_after = ?validity.not_after.to_system_time(),
+                "the client certificate has expired; the identity service will refuse it"
+            );
+        } else if validity.not_before.to_system_time() > now {
+            tracing::warn!(subject = %subject, "the client certificate is not valid yet");
+        }
+        let thumbprint: [u8; 20] = Sha1::digest(&cert_der).into();
+        Ok(Self {
+            key,
+            cert_der,
+            thumbprint,
+            subject,
+        })
+    }
+
+    /// The certificate's SHA-1 thumbprint as 40 uppercase hex digits, as Elements and the
+    /// Windows certificate store show it.
+    pub fn thumbprint_sha1_hex(&self) -> String {
+        self.thumbprint.iter().map(|b| format!("{b:02X}")).collect()
+    }
+
+    /// The `x5t` JWS header value: the SHA-1 thumbprint of the certificate (DER),
+    /// base64url-encoded without padding.
+    pub fn x5t(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.thumbprint)
+    }
+
+    /// The certificate's subject, e.g. `CN=my-app,O=Contoso`.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// The certificate in DER form (public data: this is what is registered in Elements).
+    pub fn certificate_der(&self) -> &[u8] {
+        &self.cert_der
+    }
+
+    /// Makes a signed client assertion (a compact JWS, RS256) for `client_id` at the token
+    /// endpoint `audience`, valid from `now` for [`ASSERTION_LIFETIME`], with a fresh `jti`.
+    pub(crate) fn client_assertion(
+        &self,
+        client_id: &str,
+        audience: &str,
+        now: SystemTime,
+    ) -> Result<String, Error> {
+        let iat = now
+            .duration_since(UNIX_EPOCH)
+            .map_err(|_| {
+                Error::Config(
+                    "the system clock is before 1970, so no client assertion can be dated; fix the clock".to_owned(),
+                )
+            })?
+            .as_secs();
+        let thumbprint = self.thumbprint_sha1_hex();
+        let header = JwsHeader {
+            alg: "RS256",
+            typ: "JWT",
+            x5t: &self.x5t(),
+            kid: &thumbprint,
+        };
+        let claims = AssertionClaims {
+            aud: audience,
+            iss: client_id,
+            sub: client_id,
+            jti: &random_uuid_v4(),
+            iat,
+            nbf: iat,
+            exp: iat + ASSERTION_LIFETIME.as_secs(),
+        };
+        let signing_input = format!("{}.{}", base64_json(&header)?, base64_json(&claims)?);
+        let signature = self
+            .key
+            .pkcs1v15_sign::<Sha256>(signing_input.as_bytes())
+            .map_err(|e| {
+                Error::Config(format!(
+                    "could not sign the client assertion with the certificate's key ({e}); check that the key is a valid RSA key of at least 2048 bits"
+                ))
+            })?;
+        Ok(format!(
+            "{signing_input}.{}",
+            URL_SAFE_NO_PAD.encode(signature)
+        ))
+    }
+}
+
+/// The JOSE header of a client assertion, in the order .NET's IdentityModel writes it.
+#[derive(Serialize)]
+struct JwsHeader<'a> {
+    alg: &'static str,
+    typ: &'static str,
+    x5t: &'a str,
+    kid: &'a str,
+}
+
+/// The claims of a client assertion (RFC 7523 section 3).
+#[derive(Serialize)]
+struct AssertionClaims<'a> {
+    aud: &'a str,
+    iss: &'a str,
+    sub: &'a str,
+    jti: &'a str,
+    iat: u64,
+    nbf: u64,
+    exp: u64,
+}
+
+/// JSON, base64url-encoded without padding: one JWS segment.
+fn base64_json<T: Serialize>(value: &T) -> Result<String, Error> {
+    let json = serde_json::to_vec(value)
+        .map_err(|e| Error::Config(format!("could not encode the client assertion: {e}")))?;
+    Ok(URL_SAFE_NO_PAD.encode(json))
+}
+
+/// A random UUID (version 4, RFC 9562) as lowercase hex with dashes.
+fn random_uuid_v4() -> String {
+    let mut bytes = rand::random::<[u8; 16]>();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Splits a PEM text into its blocks. `what` names the input in error messages.
+fn parse_pem(text: &str, what: &str) -> Result<Vec<PemBlock>, Error> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(String, String, bool)> = None;
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some((label, body, encrypted)) = &mut current {
+            if let Some(end) = line
+                .strip_prefix("-----END ")
+                .and_then(|l| l.strip_suffix("-----"))
+            {
+                if end != label.as_str() {
+                    return Err(Error::Config(format!(
+                        "the {what} PEM is malformed: a `BEGIN {label}` block ends with `END {end}`; check that the file is not truncated or mixed up"
+                    )));
+                }
+                let der = STANDARD.decode(body.as_bytes()).map_err(|_| {
+                    Error::Config(format!(
+                        "the {what} PEM is malformed: the `{label}` block is not valid base64; check that the file is not truncated or corrupted"
+                    ))
+                })?;
+                blocks.push(PemBlock {
+                    label: std::mem::take(label),
+                    der,
+                    encrypted_headers: *encrypted,
+                });
+                current = None;
+            } else if line.contains(':') {
+                // RFC 1421 headers, e.g. `Proc-Type: 4,ENCRYPTED` of an encrypted PKCS#1 key.
+                if line.contains("ENCRYPTED") {
+                    *encrypted = true;
+                }
+            } else {
+                body.push_str(line);
+            }
+        } else if let Some(label) = line
+            .strip_prefix("-----BEGIN ")
+            .and_then(|l| l.strip_suffix("-----"))
+        {
+            current = Some((label.to_owned(), String::new(), false));
+        }
+    }
+    if let Some((label, _, _)) = current {
+        return Err(Error::Config(format!(
+            "the {what} PEM is malformed: the `BEGIN {label}` block has no END line; check that the file is not truncated"
+        )));
+    }
+    if blocks.is_empty() {
+        return Err(Error::Config(format!(
+            "the {what} is not PEM text (no `-----BEGIN ...-----` block found); pass PEM text, or use ClientCertificate::from_pkcs12 for a .pfx file"
+        )));
+    }
+    Ok(blocks)
+}
+
+/// The first private key among the blocks, if any.
+fn key_from_pem_blocks(blocks: &[PemBlock]) -> Result<Option<rsa::PrivateKey>, Error> {
+    for block in blocks {
+        match block.label.as_str() {
+            "PRIVATE KEY" => return key_from_pkcs8_der(&block.der).map(Some),
+            "RSA PRIVATE KEY" if block.encrypted_headers => {
+                return Err(Error::Config(
+                    "the RSA private key is encrypted (Proc-Type: 4,ENCRYPTED); decrypt it (`openssl rsa -in key.pem -out key-plain.pem`) or use a password-protected .pfx with ClientCertificate::from_pkcs12".to_owned(),
+                ));
+            }
+            "RSA PRIVATE KEY" => {
+                return rsa::PrivateKey::from_pkcs1_der(&block.der).map(Some).map_err(|e| {
+                    Error::Config(format!(
+                        "the `RSA PRIVATE KEY` block is not a valid PKCS#1 RSA key ({e}); check that the file is not corrupted"
+                    ))
+                });
+            }
+            "ENCRYPTED PRIVATE KEY" => {
+                return Err(Error::Config(
+                    "the private key is encrypted (`BEGIN ENCRYPTED PRIVATE KEY`); decrypt it (`openssl pkcs8 -in key.pem -out key-plain.pem`) or put key and certificate in a password-protected .pfx and use ClientCertificate::from_pkcs12".to_owned(),
+                ));
+            }
+            "EC PRIVATE KEY" | "OPENSSH PRIVATE KEY" | "DSA PRIVATE KEY" => {
+                return Err(Error::Config(format!(
+                    "the private key is a `{}`, but the identity service needs an RSA key (RS256 assertions); create an RSA certificate (e.g. `openssl req -x509 -newkey rsa:2048 ...`)",
+                    block.label
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(None)
+}
+
+/// Decodes an unencrypted PKCS#8 private key, which must be RSA.
+fn key_from_pkcs8_der(der: &[u8]) -> Result<rsa::PrivateKey, Error> {
+    let info = rsa::pkcs8::PrivateKeyInfoRef::try_from(der).map_err(|e| {
+        Error::Config(format!(
+            "the private key is not a valid PKCS#8 key ({e}); check that the file is not corrupted"
+        ))
+    })?;
+    if info.algorithm.oid != rsa::pkcs1::ALGORITHM_OID {
+        return Err(Error::Config(format!(
+            "the private key is not an RSA key (algorithm {}), but the identity service needs RS256 assertions; create an RSA certificate (e.g. `openssl req -x509 -newkey rsa:2048 ...`)",
+            info.algorithm.oid
+        )));
+    }
+    rsa::PrivateKey::from_pkcs8_der(der).map_err(|e| {
+        Error::Config(format!(
+            "the RSA private key could not be decoded ({e}); check that the file is not corrupted"
+        ))
+    })
+}
+
+fn certs_from_pem_blocks(blocks: &[PemBlock]) -> Vec<Vec<u8>> {
+    blocks
+        .iter()
+        .filter(|b| b.label == "CERTIFICATE" || b.label == "X509 CERTIFICATE")
+        .map(|b| b.der.clone())
+        .collect()
+}
+
+/// Parses a DER certificate and returns it with its RSA public key.
+fn cert_public_key(der: &[u8]) -> Result<(Certificate, rsa::PublicKey), Error> {
+    let cert = Certificate::from_der(der).map_err(|e| {
+        Error::Config(format!(
+            "the certificate is not a valid X.509 certificate ({e}); check that the file is not corrupted"
+        ))
+    })?;
+    let spki = cert.tbs_certificate().subject_public_key_info();
+    if spki.algorithm.oid != rsa::pkcs1::ALGORITHM_OID {
+        return Err(Error::Config(format!(
+            "the certificate's public key is not RSA (algorithm {}), but the identity service needs RS256 assertions; use an RSA certificate",
+            spki.algorithm.oid
+        )));
+    }
+    let spki_der = spki.to_der().map_err(|e| {
+        Error::Config(format!(
+            "the certificate's public key could not be read ({e})"
+        ))
+    })?;
+    let public = rsa::PublicKey::from_public_key_der(&spki_der).map_err(|e| {
+        Error::Config(format!(
+            "the certificate's RSA public key could not be decoded ({e}); check that the certificate is not corrupted"
+        ))
+    })?;
+    Ok((cert, public))
+}
+
+/// Turns a PKCS#12 reader error into a message that says what to do (never the password).
+fn pkcs12_error(e: p12_keystore::error::Error) -> Error {
+    use p12_keystore::error::Error as P;
+    let message = match e {
+        P::MacError(_) => {
+            "the PKCS#12 password is wrong (the file's integrity check failed); pass the password the .pfx was exported with".to_owned()
+        }
+        P::UnsupportedEncryptionScheme | P::UnsupportedMacAlgorithm | P::UnsupportedContentType => format!(
+            "the PKCS#12 file uses an unsupported protection ({e}); export it again with OpenSSL 3 defaults (`openssl pkcs12 -export -inkey key.pem -in cert.pem -out client.pfx`) or use PEM files"
+        ),
+        P::DerError(_) | P::InvalidVersion | P::InvalidData | P::InvalidLength => format!(
+            "the data is not a valid PKCS#12 (.pfx/.p12) file ({e}); check the file, or load PEM files with ClientCertificate::from_pem"
+        ),
+        P::UnpadError => {
+            "the PKCS#12 file could not be decrypted (bad padding): the password is probably wrong; pass the password the .pfx was exported with".to_owned()
+        }
+        other => format!(
+            "the PKCS#12 file could not be read ({other}); check the file and its password"
+        ),
+    };
+    Error::Config(message)
+}
