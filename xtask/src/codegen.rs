@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context as _, Result, bail};
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
 
 /// The spec, relative to the workspace root.
@@ -102,7 +103,8 @@ pub(crate) fn generate(spec: &Path) -> Result<String> {
     let tokens = generator
         .generate_tokens(&api)
         .map_err(|e| anyhow::anyhow!("progenitor could not generate a client: {e}"))?;
-    let file: syn::File = syn::parse2(tokens).context("progenitor produced invalid Rust")?;
+    let file: syn::File =
+        syn::parse2(split_doc_lines(tokens)).context("progenitor produced invalid Rust")?;
     let pretty = prettyplease::unparse(&file);
     let formatted = rustfmt(&pretty)?;
 
@@ -115,6 +117,80 @@ pub(crate) fn generate(spec: &Path) -> Result<String> {
          // Do not edit by hand: change the spec and run `cargo xtask codegen`.\n\
          // `cargo xtask codegen --check` fails when this file and the spec disagree.\n\n{formatted}"
     ))
+}
+
+/// Splits every multi-line `#[doc = "..."]` attribute into one attribute per line.
+///
+/// prettyplease prints a multi-line doc attribute as a `/** ... */` block comment, and
+/// rustfmt then indents the comment's continuation lines along with the item. Inside an
+/// `impl` block or a module that indentation becomes part of the doc text: rustdoc renders
+/// paragraphs as indented code blocks and `cargo test` compiles them as doctests (which
+/// fail). One `///` line per doc line is the same doc string without that problem.
+fn split_doc_lines(tokens: TokenStream) -> TokenStream {
+    let mut out: Vec<TokenTree> = Vec::new();
+    for tree in tokens {
+        let group = match tree {
+            TokenTree::Group(group) => group,
+            other => {
+                out.push(other);
+                continue;
+            }
+        };
+        let inner = split_doc_lines(group.stream());
+        let lines = match group.delimiter() {
+            Delimiter::Bracket => multi_line_doc(&inner),
+            _ => None,
+        };
+        // The attribute's `#` (outer) or `#!` (inner) that precedes the brackets.
+        let prefix_len = match out.as_slice() {
+            [.., TokenTree::Punct(hash), TokenTree::Punct(bang)]
+                if hash.as_char() == '#' && bang.as_char() == '!' =>
+            {
+                2
+            }
+            [.., TokenTree::Punct(hash)] if hash.as_char() == '#' => 1,
+            _ => 0,
+        };
+        match lines {
+            Some(lines) if prefix_len > 0 => {
+                let prefix = out[out.len() - prefix_len..].to_vec();
+                for (i, line) in lines.iter().enumerate() {
+                    if i > 0 {
+                        out.extend(prefix.iter().cloned());
+                    }
+                    let attr = quote::quote!(doc = #line);
+                    out.push(TokenTree::Group(Group::new(Delimiter::Bracket, attr)));
+                }
+            }
+            _ => {
+                let mut rebuilt = Group::new(group.delimiter(), inner);
+                rebuilt.set_span(group.span());
+                out.push(TokenTree::Group(rebuilt));
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// The lines of `doc = "..."` when the string has more than one line.
+fn multi_line_doc(attr: &TokenStream) -> Option<Vec<String>> {
+    let trees: Vec<TokenTree> = attr.clone().into_iter().collect();
+    let [
+        TokenTree::Ident(name),
+        TokenTree::Punct(eq),
+        TokenTree::Literal(literal),
+    ] = trees.as_slice()
+    else {
+        return None;
+    };
+    if name != "doc" || eq.as_char() != '=' {
+        return None;
+    }
+    let text = syn::parse2::<syn::LitStr>(TokenTree::Literal(literal.clone()).into())
+        .ok()?
+        .value();
+    text.contains('\n')
+        .then(|| text.split('\n').map(str::to_owned).collect())
 }
 
 /// Runs the stable `rustfmt` (edition 2024) over `source` through stdin and stdout.
@@ -160,6 +236,46 @@ mod tests {
         let b = generate(&spec).expect("second generation");
         assert_eq!(a, b);
         assert!(a.starts_with("// @generated"));
+    }
+
+    #[test]
+    fn multi_line_docs_become_one_attribute_per_line() {
+        let tokens = quote::quote! {
+            #[doc = "First line\n\n    indented\n"]
+            #[derive(Debug)]
+            pub struct S {
+                #[doc = "one line"]
+                pub f: i32,
+            }
+            mod m {
+                #![doc = "a\nb"]
+            }
+        };
+        let expected = quote::quote! {
+            #[doc = "First line"]
+            #[doc = ""]
+            #[doc = "    indented"]
+            #[doc = ""]
+            #[derive(Debug)]
+            pub struct S {
+                #[doc = "one line"]
+                pub f: i32,
+            }
+            mod m {
+                #![doc = "a"]
+                #![doc = "b"]
+            }
+        };
+        assert_eq!(split_doc_lines(tokens).to_string(), expected.to_string());
+    }
+
+    #[test]
+    fn generated_docs_have_no_block_comments() {
+        let code = generate(&root().join(SPEC_PATH)).expect("generation");
+        assert!(
+            !code.contains("/**"),
+            "block doc comments get re-indented by rustfmt and turn into doctests"
+        );
     }
 
     #[test]

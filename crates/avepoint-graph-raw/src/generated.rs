@@ -9,7 +9,11 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    #[doc = "The service documents neither the body nor the media type of its errors, so error\nresponses are declared as `*/*` with this permissive schema: a JSON object whose\nfields below are the ones commonly seen, all optional, anything else allowed. Clients\nmust also cope with an empty or non-JSON body (a gateway's HTML page, plain text).\n"]
+    ///The service documents neither the body nor the media type of its errors, so error
+    ///responses are declared as `*/*` with this permissive schema: a JSON object whose
+    ///fields below are the ones commonly seen, all optional, anything else allowed. Clients
+    ///must also cope with an empty or non-JSON body (a gateway's HTML page, plain text).
+    ///
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Error {
         ///A machine-readable error code, when present.
@@ -25,10 +29,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
     }
-    /**The kind of user seats to report:
-    * `0` - Available user seats
-    * `1` - Assigned user seats
-    */
+    ///The kind of user seats to report:
+    ///* `0` - Available user seats
+    ///* `1` - Assigned user seats
+    ///
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct LicenseAssignedStatus(i32);
@@ -112,12 +116,12 @@ pub mod types {
                 })
         }
     }
-    /**The tenant type:
-    * `0` - Microsoft 365
-    * `1` - Salesforce
-    * `2` - Google
-    * `3` - Dynamics 365
-    */
+    ///The tenant type:
+    ///* `0` - Microsoft 365
+    ///* `1` - Salesforce
+    ///* `2` - Google
+    ///* `3` - Dynamics 365
+    ///
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct TenantType(i32);
@@ -202,23 +206,23 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for AvePoint Graph API - partner user seats
-
-The part of the AvePoint Graph API (Elements partner API) that reports how many user
-seats of a customer's third-party tenants (Microsoft 365, Salesforce, Google,
-Dynamics 365) are assigned and available.
-
-Hand-written from AvePoint's public documentation ("Retrieve customer tenant assigned
-user seats"). This document is the single source of truth of the `avepoint-graph-raw`
-crate: edit it, then run `cargo xtask codegen`.
-
-Authentication is OAuth 2.0 client credentials against the identity service of the
-environment the partner's data center belongs to (see the `oauth2` security scheme; the
-commercial token URL is given, U.S. Government, AOS2 and FedRAMP have their own). Every
-response carries a request id header that AvePoint support uses to correlate a call.
-
-
-Version: 3*/
+///Client for AvePoint Graph API - partner user seats
+///
+///The part of the AvePoint Graph API (Elements partner API) that reports how many user
+///seats of a customer's third-party tenants (Microsoft 365, Salesforce, Google,
+///Dynamics 365) are assigned and available.
+///
+///Hand-written from AvePoint's public documentation ("Retrieve customer tenant assigned
+///user seats"). This document is the single source of truth of the `avepoint-graph-raw`
+///crate: edit it, then run `cargo xtask codegen`.
+///
+///Authentication is OAuth 2.0 client credentials against the identity service of the
+///environment the partner's data center belongs to (see the `oauth2` security scheme; the
+///commercial token URL is given, U.S. Government, AOS2 and FedRAMP have their own). Every
+///response carries a request id header that AvePoint support uses to correlate a call.
+///
+///
+///Version: 3
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -284,27 +288,27 @@ const _: () = {
 };
 #[allow(clippy::all)]
 impl Client {
-    /**Retrieve customer tenant assigned user seats
-
-    Returns, for each tenant of the given type that the customer has, the number of user
-    seats that are available and the number that are assigned. The optional body narrows
-    the report to available or assigned seats.
-
-
-    Sends a `POST` request to `/partner/external/v3/general/customers/{customerId}/3rd-party-products/type/{type}/users`
-
-    Arguments:
-    - `customer_id`: The ID of the customer (a GUID in practice; treat it as an opaque string, it is
-    percent-encoded into the path).
-
-    - `type_`: The tenant type of the customer:
-    * `0` - Microsoft 365
-    * `1` - Salesforce
-    * `2` - Google
-    * `3` - Dynamics 365
-
-    - `body`: Optional filter on the kind of user seats to report.
-    */
+    ///Retrieve customer tenant assigned user seats
+    ///
+    ///Returns, for each tenant of the given type that the customer has, the number of user
+    ///seats that are available and the number that are assigned. The optional body narrows
+    ///the report to available or assigned seats.
+    ///
+    ///
+    ///Sends a `POST` request to `/partner/external/v3/general/customers/{customerId}/3rd-party-products/type/{type}/users`
+    ///
+    ///Arguments:
+    ///- `customer_id`: The ID of the customer (a GUID in practice; treat it as an opaque string, it is
+    ///percent-encoded into the path).
+    ///
+    ///- `type_`: The tenant type of the customer:
+    ///* `0` - Microsoft 365
+    ///* `1` - Salesforce
+    ///* `2` - Google
+    ///* `3` - Dynamics 365
+    ///
+    ///- `body`: Optional filter on the kind of user seats to report.
+    ///
     pub async fn retrieve_customer_tenant_user_seats<'a>(
         &'a self,
         customer_id: &'a types::RetrieveCustomerTenantUserSeatsCustomerId,
