@@ -205,6 +205,7 @@ impl ClientBuilder {
                     .to_owned(),
             )
         })?;
+        credentials.validate()?;
         if self.scopes.is_empty() || self.scopes.iter().any(|s| s.trim().is_empty()) {
             return Err(Error::Config(
                 "the scope list is empty; the seats endpoint needs elements.license.read.all"
@@ -223,7 +224,8 @@ impl ClientBuilder {
                 .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
         };
         let retry = RetryRuntime::new(self.retry, self.sleeper);
-        let provider = credentials.into_provider(endpoints.token_url(), http.clone(), retry.clone());
+        let provider =
+            credentials.into_provider(endpoints.token_url(), http.clone(), retry.clone());
         Ok(Client {
             inner: Arc::new(Inner {
                 tokens: TokenCache::new(provider, self.scopes, self.refresh_margin),
@@ -282,8 +284,13 @@ impl Client {
             async move {
                 let token = self.inner.tokens.token().await?;
                 match attempt(token.clone(), n).await {
-                    Err(Error::Api(e)) if e.status == 401 && !replayed.swap(true, Ordering::SeqCst) => {
-                        tracing::info!(operation, "the API rejected the access token; refreshing it once and replaying");
+                    Err(Error::Api(e))
+                        if e.status == 401 && !replayed.swap(true, Ordering::SeqCst) =>
+                    {
+                        tracing::info!(
+                            operation,
+                            "the API rejected the access token; refreshing it once and replaying"
+                        );
                         let token = self.inner.tokens.refresh_after_rejection(&token).await?;
                         attempt(token, n).await
                     }
@@ -298,7 +305,11 @@ impl Client {
         let base = self.inner.endpoints.api_base();
         let ctx = raw::RequestContext::with_bearer(token.secret().expose().to_owned(), base)
             .map_err(|e| Error::Config(e.to_string()))?;
-        Ok(raw::Client::new_with_client(base, self.inner.http.clone(), ctx))
+        Ok(raw::Client::new_with_client(
+            base,
+            self.inner.http.clone(),
+            ctx,
+        ))
     }
 }
 
@@ -321,10 +332,12 @@ impl TenantUserSeatsRequest {
 
     /// Sends the call (with retries) and returns the customer's tenants of the type.
     pub async fn send(self) -> Result<Vec<TenantSeats>, Error> {
-        let customer_id: raw::types::RetrieveCustomerTenantUserSeatsCustomerId = self
-            .customer_id
-            .parse()
-            .map_err(|_| Error::InvalidInput("the customer id is empty; pass the customer's ID from Elements".to_owned()))?;
+        let customer_id: raw::types::RetrieveCustomerTenantUserSeatsCustomerId =
+            self.customer_id.parse().map_err(|_| {
+                Error::InvalidInput(
+                    "the customer id is empty; pass the customer's ID from Elements".to_owned(),
+                )
+            })?;
         let tenant_type = raw::types::TenantType::from(self.tenant_type);
         let body = raw::types::UserSeatsRequest {
             license_assigned_status: self.status.map(Into::into),
@@ -343,10 +356,16 @@ impl TenantUserSeatsRequest {
                 async move {
                     let raw = client.raw_client(&token)?;
                     let url = client.inner.endpoints.api_base();
-                    attempt_once(SEATS_OPERATION, url, attempt, client.inner.attempt_timeout, async {
-                        raw.retrieve_customer_tenant_user_seats(customer_id, tenant_type, body)
-                            .await
-                    })
+                    attempt_once(
+                        SEATS_OPERATION,
+                        url,
+                        attempt,
+                        client.inner.attempt_timeout,
+                        async {
+                            raw.retrieve_customer_tenant_user_seats(customer_id, tenant_type, body)
+                                .await
+                        },
+                    )
                     .await
                 }
             })
@@ -354,8 +373,14 @@ impl TenantUserSeatsRequest {
             .await;
         let _enter = span.enter();
         match &result {
-            Ok(rows) => tracing::info!(tenants = rows.len(), elapsed_ms = started.elapsed().as_millis() as u64, "call succeeded"),
-            Err(e) => tracing::warn!(error = %e, elapsed_ms = started.elapsed().as_millis() as u64, "call failed"),
+            Ok(rows) => tracing::info!(
+                tenants = rows.len(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "call succeeded"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, elapsed_ms = started.elapsed().as_millis() as u64, "call failed")
+            }
         }
         let rows = result?;
         rows.into_iter()
@@ -430,12 +455,16 @@ where
 
 /// Maps progenitor's error of one attempt onto [`Error`], reading a bounded part of error
 /// bodies.
-async fn map_raw_error(operation: &'static str, base_url: &str, e: raw::Error<raw::ByteStream>) -> Error {
+async fn map_raw_error(
+    operation: &'static str,
+    base_url: &str,
+    e: raw::Error<raw::ByteStream>,
+) -> Error {
     match e {
         raw::Error::ErrorResponse(rv) => {
             let status = rv.status().as_u16();
             let headers = rv.headers().clone();
-            let body = read_bounded(rv.into_inner()).await;
+            let body = read_bounded(rv.into_inner().into_inner()).await;
             api_error(operation, status, &headers, &body)
         }
         raw::Error::UnexpectedResponse(resp) => {
@@ -457,7 +486,12 @@ async fn map_raw_error(operation: &'static str, base_url: &str, e: raw::Error<ra
     }
 }
 
-fn api_error(operation: &'static str, status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Error {
+fn api_error(
+    operation: &'static str,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+) -> Error {
     Error::Api(ApiError {
         operation,
         status,

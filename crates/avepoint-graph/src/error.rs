@@ -64,9 +64,7 @@ pub enum Error {
     Config(String),
 
     /// The call was retried until the attempts or the deadline ran out.
-    #[error(
-        "gave up after {attempts} attempt(s) in {elapsed:?} ({reason}); last error: {last}"
-    )]
+    #[error("gave up after {attempts} attempt(s) in {elapsed:?} ({reason}); last error: {last}")]
     RetriesExhausted {
         /// Attempts made, the first one included.
         attempts: u32,
@@ -148,7 +146,9 @@ impl ApiError {
             }
             404 => "no such customer for this partner; check the customer id and the data center",
             429 => "rate limited; slow down or retry later",
-            500 | 502 | 504 => "the service failed; retry later and quote the request id to AvePoint support",
+            500 | 502 | 504 => {
+                "the service failed; retry later and quote the request id to AvePoint support"
+            }
             503 => "the service is unavailable (maintenance or overload); retry later",
             _ => "unexpected status; quote the request id to AvePoint support",
         }
@@ -165,6 +165,9 @@ impl std::fmt::Display for ApiError {
             Some(m) => write!(f, ": {m}")?,
             None if !self.body_snippet.is_empty() => write!(f, ": {:?}", self.body_snippet)?,
             None => {}
+        }
+        if let Some(wait) = self.retry_after {
+            write!(f, " (the server asked to retry after {wait:?})")?;
         }
         write!(f, "; {}", self.hint())
     }
@@ -355,10 +358,9 @@ pub(crate) fn message_from_body(body: &[u8]) -> Option<String> {
     let parsed: avepoint_graph_raw::types::Error = serde_json::from_slice(body).ok()?;
     let text = |v: &serde_json::Value| match v {
         serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Object(o) => o
-            .get("message")
-            .and_then(|m| m.as_str())
-            .map(str::to_owned),
+        serde_json::Value::Object(o) => {
+            o.get("message").and_then(|m| m.as_str()).map(str::to_owned)
+        }
         _ => None,
     };
     let message = parsed
@@ -381,7 +383,10 @@ mod tests {
             Some(Duration::from_secs(120))
         );
         let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
+        assert_eq!(
+            parse_retry_after(&later, now),
+            Some(Duration::from_secs(30))
+        );
         let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
         assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);

@@ -14,7 +14,7 @@ mod identity;
 mod secret;
 
 pub(crate) use cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
-pub use certificate::ClientCertificate;
+pub use certificate::{ASSERTION_LIFETIME, ClientCertificate};
 pub use credentials::Credentials;
 pub(crate) use identity::IdentityClient;
 pub use secret::Secret;
@@ -70,7 +70,8 @@ impl AccessToken {
 /// before the token expires or when the API rejects the token.
 pub trait TokenProvider: Send + Sync + std::fmt::Debug {
     /// Fetches a new token for `scopes`.
-    fn fetch_token<'a>(&'a self, scopes: &'a [String]) -> BoxFuture<'a, Result<AccessToken, Error>>;
+    fn fetch_token<'a>(&'a self, scopes: &'a [String])
+    -> BoxFuture<'a, Result<AccessToken, Error>>;
 }
 
 /// A fixed bearer token, for quick use and tests: it is never refreshed.
@@ -78,7 +79,19 @@ pub trait TokenProvider: Send + Sync + std::fmt::Debug {
 pub(crate) struct StaticToken(pub(crate) Secret);
 
 impl TokenProvider for StaticToken {
-    fn fetch_token<'a>(&'a self, _scopes: &'a [String]) -> BoxFuture<'a, Result<AccessToken, Error>> {
+    fn fetch_token<'a>(
+        &'a self,
+        _scopes: &'a [String],
+    ) -> BoxFuture<'a, Result<AccessToken, Error>> {
         Box::pin(async move { Ok(AccessToken::new(self.0.clone(), None)) })
+    }
+}
+
+impl<T: TokenProvider + ?Sized> TokenProvider for std::sync::Arc<T> {
+    fn fetch_token<'a>(
+        &'a self,
+        scopes: &'a [String],
+    ) -> BoxFuture<'a, Result<AccessToken, Error>> {
+        (**self).fetch_token(scopes)
     }
 }
