@@ -554,3 +554,346 @@ fn pkcs12_error(e: p12_keystore::error::Error) -> Error {
     };
     Error::Config(message)
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use x509_cert::der::DecodePem as _;
+
+    const DEMO_CERT: &str = include_str!("../../../avepoint-fake/fixtures/demo-cert.pem");
+    const DEMO_KEY: &str = include_str!("../../../avepoint-fake/fixtures/demo-key.pem");
+    const DEMO_COMBINED: &str = include_str!("../../../avepoint-fake/fixtures/demo-combined.pem");
+    const DEMO_PFX: &[u8] = include_bytes!("../../../avepoint-fake/fixtures/demo.pfx");
+    const DEMO_LEGACY_PFX: &[u8] =
+        include_bytes!("../../../avepoint-fake/fixtures/demo-legacy.pfx");
+    const DEMO_KEY_PKCS1: &str = include_str!("../../tests/fixtures/demo-key-pkcs1.pem");
+    const DEMO_AES128_PFX: &[u8] = include_bytes!("../../tests/fixtures/demo-aes128-sha1mac.pfx");
+    const OTHER_KEY: &str = include_str!("../../tests/fixtures/other-key.pem");
+    const OTHER_KEYENC_CERT: &str = include_str!("../../tests/fixtures/other-keyenc-cert.pem");
+    const EC_KEY: &str = include_str!("../../tests/fixtures/ec-key.pem");
+    const EC_CERT: &str = include_str!("../../tests/fixtures/ec-cert.pem");
+    const FAKE_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../avepoint-fake/fixtures");
+
+    fn demo_password() -> Secret {
+        Secret::new("demo-password")
+    }
+
+    /// The demo certificate decoded by x509-cert's own PEM reader, not ours.
+    fn reference_cert() -> Certificate {
+        Certificate::from_pem(DEMO_CERT.as_bytes()).expect("the demo certificate parses")
+    }
+
+    /// SHA-1 over the certificate's DER, computed independently of the loader.
+    fn reference_thumbprint() -> [u8; 20] {
+        let der = reference_cert().to_der().expect("re-encodes");
+        Sha1::digest(&der).into()
+    }
+
+    fn reference_public_key() -> rsa::PublicKey {
+        let spki = reference_cert()
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .expect("spki encodes");
+        rsa::PublicKey::from_public_key_der(&spki).expect("RSA public key")
+    }
+
+    fn assert_is_demo(cert: &ClientCertificate) {
+        assert_eq!(cert.thumbprint, reference_thumbprint());
+        assert_eq!(
+            cert.certificate_der(),
+            reference_cert().to_der().expect("der").as_slice()
+        );
+        assert!(
+            cert.subject()
+                .contains("CN=avepoint-fake demo certificate client"),
+            "{}",
+            cert.subject()
+        );
+        assert_eq!(cert.key.to_public_key(), reference_public_key());
+    }
+
+    fn config_message(result: Result<ClientCertificate, Error>) -> String {
+        match result {
+            Err(Error::Config(m)) => m,
+            other => panic!("expected a configuration error, got {other:?}"),
+        }
+    }
+
+    fn temp_path(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!(
+            "avepoint-graph-cert-test-{}-{name}",
+            std::process::id()
+        ))
+    }
+
+    #[test]
+    fn loads_a_pem_pair_with_a_pkcs8_or_pkcs1_key() {
+        assert_is_demo(&ClientCertificate::from_pem(DEMO_KEY, DEMO_CERT).expect("PKCS#8 key"));
+        assert_is_demo(
+            &ClientCertificate::from_pem(DEMO_KEY_PKCS1, DEMO_CERT).expect("PKCS#1 key"),
+        );
+        // Windows line endings and a chain with an unrelated certificate first.
+        let chain = format!("{OTHER_KEYENC_CERT}{DEMO_CERT}").replace('\n', "\r\n");
+        assert_is_demo(&ClientCertificate::from_pem(DEMO_KEY, &chain).expect("chain"));
+    }
+
+    #[test]
+    fn loads_a_pem_bundle_in_any_order() {
+        assert_is_demo(&ClientCertificate::from_pem_bundle(DEMO_COMBINED).expect("key then cert"));
+        let reversed = format!(
+            "Bag Attributes\n    friendlyName: demo\n{DEMO_CERT}\nsubject=CN = x\n{DEMO_KEY}"
+        );
+        assert_is_demo(&ClientCertificate::from_pem_bundle(&reversed).expect("cert then key"));
+    }
+
+    #[test]
+    fn loads_pkcs12_files_modern_and_legacy() {
+        for (name, pfx) in [
+            (
+                "OpenSSL 3 default (PBES2, AES-256-CBC, SHA-256 MAC)",
+                DEMO_PFX,
+            ),
+            ("legacy (RC2-40 + 3DES, SHA-1 MAC)", DEMO_LEGACY_PFX),
+            ("AES-128-CBC, SHA-1 MAC", DEMO_AES128_PFX),
+        ] {
+            let cert = ClientCertificate::from_pkcs12(pfx, &demo_password())
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_is_demo(&cert);
+        }
+    }
+
+    #[test]
+    fn a_wrong_pkcs12_password_is_a_clear_error_without_the_password() {
+        let wrong = "Tr0ub4dor&3-not-it";
+        for pfx in [DEMO_PFX, DEMO_LEGACY_PFX] {
+            let message = config_message(ClientCertificate::from_pkcs12(pfx, &Secret::new(wrong)));
+            assert!(message.contains("password is wrong"), "{message}");
+            assert!(!message.contains(wrong), "{message}");
+            assert!(!message.contains("demo-password"), "{message}");
+        }
+        let message = config_message(ClientCertificate::from_pkcs12(
+            b"\x30\x03\x02\x01\x03",
+            &demo_password(),
+        ));
+        assert!(message.contains("not a valid PKCS#12"), "{message}");
+    }
+
+    #[test]
+    fn from_file_picks_the_format_by_extension_or_content() {
+        let pfx = format!("{FAKE_FIXTURES}/demo.pfx");
+        assert_is_demo(&ClientCertificate::from_file(&pfx, Some(&demo_password())).expect("pfx"));
+        let legacy = format!("{FAKE_FIXTURES}/demo-legacy.pfx");
+        assert_is_demo(
+            &ClientCertificate::from_file(&legacy, Some(&demo_password())).expect("legacy"),
+        );
+        let pem = format!("{FAKE_FIXTURES}/demo-combined.pem");
+        assert_is_demo(&ClientCertificate::from_file(&pem, None).expect("PEM bundle"));
+
+        // PKCS#12 content under a neutral name is recognised as DER.
+        let neutral = temp_path("client.bin");
+        std::fs::write(&neutral, DEMO_PFX).expect("write temp file");
+        let loaded = ClientCertificate::from_file(&neutral, Some(&demo_password()));
+        let without_password = ClientCertificate::from_file(&neutral, None);
+        std::fs::remove_file(&neutral).expect("remove temp file");
+        assert_is_demo(&loaded.expect("DER by content"));
+        let message = config_message(without_password);
+        assert!(message.contains("no password was given"), "{message}");
+
+        let missing = config_message(ClientCertificate::from_file(temp_path("missing.pfx"), None));
+        assert!(
+            missing.contains("could not read the certificate file"),
+            "{missing}"
+        );
+    }
+
+    #[test]
+    fn a_key_of_another_certificate_is_refused() {
+        let message = config_message(ClientCertificate::from_pem(OTHER_KEY, DEMO_CERT));
+        assert!(
+            message.contains("does not belong to the certificate"),
+            "{message}"
+        );
+        let bundle = format!("{OTHER_KEY}{DEMO_CERT}");
+        let message = config_message(ClientCertificate::from_pem_bundle(&bundle));
+        assert!(
+            message.contains("does not belong to the certificate"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn unusable_inputs_get_messages_that_say_what_to_do() {
+        let message = config_message(ClientCertificate::from_pem(EC_KEY, EC_CERT));
+        assert!(message.contains("not an RSA key"), "{message}");
+        let message = config_message(ClientCertificate::from_pem(OTHER_KEY, OTHER_KEYENC_CERT));
+        assert!(message.contains("digital signatures"), "{message}");
+        let encrypted =
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        let message = config_message(ClientCertificate::from_pem(encrypted, DEMO_CERT));
+        assert!(
+            message.contains("encrypted") && message.contains("from_pkcs12"),
+            "{message}"
+        );
+        let message = config_message(ClientCertificate::from_pem("not pem", DEMO_CERT));
+        assert!(message.contains("not PEM text"), "{message}");
+        let message = config_message(ClientCertificate::from_pem(DEMO_KEY, DEMO_KEY));
+        assert!(
+            message.contains("no `BEGIN CERTIFICATE` block"),
+            "{message}"
+        );
+        let message = config_message(ClientCertificate::from_pem_bundle(DEMO_CERT));
+        assert!(message.contains("no `BEGIN PRIVATE KEY`"), "{message}");
+        let truncated = &DEMO_KEY[..DEMO_KEY.len() / 2];
+        let message = config_message(ClientCertificate::from_pem(truncated, DEMO_CERT));
+        assert!(message.contains("no END line"), "{message}");
+        for m in [&message] {
+            assert!(!m.contains(&DEMO_KEY[40..80]), "key material in {m}");
+        }
+    }
+
+    #[test]
+    fn thumbprint_x5t_and_kid_are_the_sha1_of_the_certificate() {
+        let cert = ClientCertificate::from_pem(DEMO_KEY, DEMO_CERT).expect("loads");
+        let expected = reference_thumbprint();
+        let hex: String = expected.iter().map(|b| format!("{b:02X}")).collect();
+        assert_eq!(cert.thumbprint_sha1_hex(), hex);
+        assert_eq!(cert.thumbprint_sha1_hex().len(), 40);
+        assert_eq!(cert.x5t(), URL_SAFE_NO_PAD.encode(expected));
+        assert!(
+            !cert.x5t().contains('=') && !cert.x5t().contains('+') && !cert.x5t().contains('/')
+        );
+    }
+
+    #[test]
+    fn debug_shows_subject_and_thumbprint_but_no_key_material() {
+        let cert = ClientCertificate::from_pkcs12(DEMO_PFX, &demo_password()).expect("loads");
+        let debug = format!("{cert:?}");
+        assert!(debug.contains(&cert.thumbprint_sha1_hex()), "{debug}");
+        assert!(
+            debug.contains("avepoint-fake demo certificate client"),
+            "{debug}"
+        );
+        assert!(!debug.contains("demo-password"));
+        for line in DEMO_KEY.lines().filter(|l| !l.starts_with("-----")) {
+            assert!(!debug.contains(line), "key material in {debug}");
+        }
+        // No long runs of digits either (a modulus or exponent printed in decimal or hex).
+        let longest_digit_run = debug
+            .split(|c: char| !c.is_ascii_hexdigit())
+            .map(str::len)
+            .max()
+            .unwrap_or(0);
+        assert!(longest_digit_run <= 40, "{debug}");
+    }
+
+    /// Splits and checks a compact JWS: returns (header, claims) once the signature verifies
+    /// with the certificate's public key (decoded independently of the loader).
+    pub(crate) fn verify_assertion(
+        jwt: &str,
+        public_key: &rsa::PublicKey,
+    ) -> (serde_json::Value, serde_json::Value) {
+        let parts: Vec<&str> = jwt.split('.').collect();
+        assert_eq!(parts.len(), 3, "a compact JWS has three parts: {jwt}");
+        let signature = URL_SAFE_NO_PAD
+            .decode(parts[2])
+            .expect("signature is base64url");
+        let signing_input = format!("{}.{}", parts[0], parts[1]);
+        public_key
+            .pkcs1v15_verify::<Sha256>(signing_input.as_bytes(), &signature)
+            .expect("RS256 signature verifies with the certificate's public key");
+        let decode = |part: &str| -> serde_json::Value {
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("base64url")).expect("JSON")
+        };
+        (decode(parts[0]), decode(parts[1]))
+    }
+
+    fn is_uuid_v4(s: &str) -> bool {
+        let groups: Vec<&str> = s.split('-').collect();
+        groups.iter().map(|g| g.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
+            && s.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
+            && groups[2].starts_with('4')
+            && matches!(groups[3].chars().next(), Some('8' | '9' | 'a' | 'b'))
+    }
+
+    #[test]
+    fn the_assertion_is_signed_rs256_and_carries_the_documented_claims() {
+        let cert = ClientCertificate::from_pkcs12(DEMO_PFX, &demo_password()).expect("loads");
+        let audience = "https://identity.avepointonlineservices.com/connect/token";
+        let now = UNIX_EPOCH + Duration::from_secs(1_767_225_600);
+        let first = cert
+            .client_assertion("demo-cert-client", audience, now)
+            .expect("signs");
+        let second = cert
+            .client_assertion("demo-cert-client", audience, now)
+            .expect("signs");
+        let public_key = reference_public_key();
+        let (header, claims) = verify_assertion(&first, &public_key);
+        let (_, claims2) = verify_assertion(&second, &public_key);
+
+        assert_eq!(header["alg"], "RS256");
+        assert_eq!(header["typ"], "JWT");
+        assert_eq!(
+            header["x5t"],
+            URL_SAFE_NO_PAD.encode(reference_thumbprint())
+        );
+        let kid: String = reference_thumbprint()
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect();
+        assert_eq!(header["kid"], kid.as_str());
+        assert_eq!(claims["iss"], "demo-cert-client");
+        assert_eq!(claims["sub"], "demo-cert-client");
+        assert_eq!(claims["aud"], audience);
+        assert_eq!(claims["iat"], 1_767_225_600u64);
+        assert_eq!(claims["nbf"], claims["iat"]);
+        let lifetime = claims["exp"].as_u64().expect("exp") - claims["iat"].as_u64().expect("iat");
+        assert_eq!(lifetime, 300);
+        assert_eq!(lifetime, ASSERTION_LIFETIME.as_secs());
+        let jti = claims["jti"].as_str().expect("jti");
+        assert!(is_uuid_v4(jti), "{jti}");
+        assert_ne!(
+            claims["jti"], claims2["jti"],
+            "every assertion gets a fresh jti"
+        );
+
+        // A tampered assertion does not verify: the check above is meaningful.
+        let mut parts: Vec<String> = first.split('.').map(str::to_owned).collect();
+        parts[1] = URL_SAFE_NO_PAD.encode(br#"{"iss":"someone-else"}"#);
+        let signature = URL_SAFE_NO_PAD.decode(&parts[2]).expect("base64url");
+        let tampered_input = format!("{}.{}", parts[0], parts[1]);
+        assert!(
+            public_key
+                .pkcs1v15_verify::<Sha256>(tampered_input.as_bytes(), &signature)
+                .is_err()
+        );
+
+        insta::assert_json_snapshot!(
+            "client_assertion_decoded",
+            serde_json::json!({ "header": header, "claims": claims }),
+            { ".header.x5t" => "[x5t]", ".header.kid" => "[thumbprint]", ".claims.jti" => "[jti]" }
+        );
+    }
+
+    #[test]
+    fn the_assertion_is_the_same_from_every_source_format() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_767_225_600);
+        let public_key = reference_public_key();
+        for cert in [
+            ClientCertificate::from_pem(DEMO_KEY_PKCS1, DEMO_CERT).expect("pem"),
+            ClientCertificate::from_pkcs12(DEMO_LEGACY_PFX, &demo_password()).expect("legacy pfx"),
+        ] {
+            let jwt = cert
+                .client_assertion("c", "https://id.example/connect/token", now)
+                .expect("signs");
+            let _ = verify_assertion(&jwt, &public_key);
+        }
+    }
+
+    #[test]
+    fn uuids_are_version_4() {
+        let a = random_uuid_v4();
+        assert!(is_uuid_v4(&a), "{a}");
+        assert_ne!(a, random_uuid_v4());
+    }
+}
