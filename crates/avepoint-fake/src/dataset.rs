@@ -1,0 +1,753 @@
+//! The customers, tenants and user seats the fake service reports.
+//!
+//! A [`Dataset`] is a list of explicit [`Customer`]s (the readable [`Dataset::demo`] set, or
+//! any added with [`Dataset::with_customer`]) optionally followed by a large *generated* set
+//! ([`Dataset::generated`]). Generated customers are never stored: each is derived on demand
+//! from `(seed, index)`, and its id encodes the index through a keyed permutation, so a
+//! lookup by id is O(1) and 100,000 customers cost a few bytes of memory.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use avepoint_graph_raw::types::{LicenseAssignedStatus, TenantType, TenantUserSeats};
+
+/// The tenant types of the API (`type` path parameter).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TenantKind {
+    /// `0` - Microsoft 365.
+    Microsoft365,
+    /// `1` - Salesforce.
+    Salesforce,
+    /// `2` - Google.
+    Google,
+    /// `3` - Dynamics 365.
+    Dynamics365,
+}
+
+impl TenantKind {
+    /// All tenant types, in code order.
+    pub const ALL: [TenantKind; 4] = [
+        TenantKind::Microsoft365,
+        TenantKind::Salesforce,
+        TenantKind::Google,
+        TenantKind::Dynamics365,
+    ];
+
+    /// The integer the API uses for this type.
+    pub fn code(self) -> i32 {
+        match self {
+            TenantKind::Microsoft365 => 0,
+            TenantKind::Salesforce => 1,
+            TenantKind::Google => 2,
+            TenantKind::Dynamics365 => 3,
+        }
+    }
+
+    /// The type with API code `code`, if any.
+    pub fn from_code(code: i32) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// A human-readable name ("Microsoft 365", ...).
+    pub fn label(self) -> &'static str {
+        match self {
+            TenantKind::Microsoft365 => "Microsoft 365",
+            TenantKind::Salesforce => "Salesforce",
+            TenantKind::Google => "Google",
+            TenantKind::Dynamics365 => "Dynamics 365",
+        }
+    }
+}
+
+impl From<&TenantType> for TenantKind {
+    fn from(value: &TenantType) -> Self {
+        // The generated type only holds 0..=3; fall back defensively to Microsoft 365.
+        Self::from_code(**value).unwrap_or(TenantKind::Microsoft365)
+    }
+}
+
+/// Which tenants the seats report includes, from the request's `licenseAssignedStatus`.
+///
+/// AvePoint documents the field only as "the type of the user seats" (0 available,
+/// 1 assigned) and the response always carries both counts. The fake therefore treats it as
+/// a *filter on tenants*: see the variants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SeatFilter {
+    /// No `licenseAssignedStatus`: every tenant of the type.
+    #[default]
+    All,
+    /// `licenseAssignedStatus: 0`: only tenants with `availableUserSeat > 0`.
+    Available,
+    /// `licenseAssignedStatus: 1`: only tenants with `assignedUserSeat > 0`.
+    Assigned,
+}
+
+impl From<Option<&LicenseAssignedStatus>> for SeatFilter {
+    fn from(value: Option<&LicenseAssignedStatus>) -> Self {
+        match value.map(|s| **s) {
+            None => SeatFilter::All,
+            Some(0) => SeatFilter::Available,
+            Some(_) => SeatFilter::Assigned,
+        }
+    }
+}
+
+/// One third-party tenant of a customer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tenant {
+    /// Tenant id (a GUID in the built-in datasets).
+    pub id: String,
+    /// Tenant name.
+    pub name: String,
+    /// Tenant type.
+    pub kind: TenantKind,
+    /// Number of available (unassigned) user seats.
+    pub available_user_seats: u32,
+    /// Number of assigned user seats.
+    pub assigned_user_seats: u32,
+}
+
+impl Tenant {
+    /// A tenant with the given id, name, type and seat counts.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        kind: TenantKind,
+        available_user_seats: u32,
+        assigned_user_seats: u32,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            kind,
+            available_user_seats,
+            assigned_user_seats,
+        }
+    }
+
+    /// Whether the tenant passes `filter`.
+    pub fn matches(&self, filter: SeatFilter) -> bool {
+        match filter {
+            SeatFilter::All => true,
+            SeatFilter::Available => self.available_user_seats > 0,
+            SeatFilter::Assigned => self.assigned_user_seats > 0,
+        }
+    }
+
+    /// The tenant as the API serves it.
+    pub fn to_wire(&self) -> TenantUserSeats {
+        TenantUserSeats {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            available_user_seat: i64::from(self.available_user_seats),
+            assigned_user_seat: i64::from(self.assigned_user_seats),
+        }
+    }
+}
+
+/// A partner's customer and its tenants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Customer {
+    /// Customer id (`customerId` path parameter; any non-empty string).
+    pub id: String,
+    /// Organization name of the customer.
+    pub organization: String,
+    /// The customer's tenants, of any types.
+    pub tenants: Vec<Tenant>,
+}
+
+impl Customer {
+    /// A customer without tenants.
+    pub fn new(id: impl Into<String>, organization: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            organization: organization.into(),
+            tenants: Vec::new(),
+        }
+    }
+
+    /// Adds a tenant.
+    pub fn with_tenant(mut self, tenant: Tenant) -> Self {
+        self.tenants.push(tenant);
+        self
+    }
+
+    /// The tenants of type `kind` that pass `filter`, in dataset order.
+    pub fn tenants_of(
+        &self,
+        kind: TenantKind,
+        filter: SeatFilter,
+    ) -> impl Iterator<Item = &Tenant> {
+        self.tenants
+            .iter()
+            .filter(move |t| t.kind == kind && t.matches(filter))
+    }
+
+    /// The seats report the API returns for this customer.
+    pub fn seats(&self, kind: TenantKind, filter: SeatFilter) -> Vec<TenantUserSeats> {
+        self.tenants_of(kind, filter).map(Tenant::to_wire).collect()
+    }
+}
+
+/// The customers the fake service knows. See the [module docs](self).
+#[derive(Clone, Debug, Default)]
+pub struct Dataset {
+    explicit: Vec<Customer>,
+    index: HashMap<String, usize>,
+    generated: Option<Generated>,
+}
+
+impl Dataset {
+    /// A dataset without customers.
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// The readable demo dataset: six customers with fixed GUIDs and well-known organization
+    /// names, tenants of every type overall, customers lacking some types, and tenants
+    /// without available or without assigned seats.
+    pub fn demo() -> Self {
+        use TenantKind::*;
+        let customers = [
+            Customer::new("f162a7c1-b9d4-4e0b-a165-97db3c2afc15", "Contoso Ltd")
+                .with_tenant(Tenant::new(
+                    "f04d7aee-1c2b-4d3e-8f9a-65215f92e596",
+                    "contoso.onmicrosoft.com",
+                    Microsoft365,
+                    25,
+                    25,
+                ))
+                .with_tenant(Tenant::new(
+                    "0a3c5e7f-9b1d-4f3a-8c5e-7f9b1d3f5a7c",
+                    "contosolab.onmicrosoft.com",
+                    Microsoft365,
+                    40,
+                    0,
+                ))
+                .with_tenant(Tenant::new(
+                    "1b4d6f8a-0c2e-4a4b-9d6f-8a0c2e4a6b8d",
+                    "contoso.my.salesforce.com",
+                    Salesforce,
+                    10,
+                    90,
+                ))
+                .with_tenant(Tenant::new(
+                    "2c5e7a9b-1d3f-4b5c-8e7a-9b1d3f5b7c9e",
+                    "contoso.com",
+                    Google,
+                    5,
+                    120,
+                ))
+                .with_tenant(Tenant::new(
+                    "3d6f8b0c-2e4a-4c6d-9f8b-0c2e4a6c8d0f",
+                    "contoso.crm.dynamics.com",
+                    Dynamics365,
+                    2,
+                    48,
+                )),
+            Customer::new("3b9e4d2a-6c1f-4a8e-9d7b-2e5f8a1c0b34", "Fabrikam, Inc.")
+                .with_tenant(Tenant::new(
+                    "4e7a9c1d-3f5b-4d7e-8a9c-1d3f5b7d9e1a",
+                    "fabrikam.onmicrosoft.com",
+                    Microsoft365,
+                    150,
+                    1350,
+                ))
+                .with_tenant(Tenant::new(
+                    "5f8b0d2e-4a6c-4e8f-9b0d-2e4a6c8e0f2b",
+                    "fabrikam.crm4.dynamics.com",
+                    Dynamics365,
+                    0,
+                    75,
+                )),
+            Customer::new("8d2c6f1e-0a4b-4c9d-b3e7-5f1a9c2d8e60", "Northwind Traders")
+                .with_tenant(Tenant::new(
+                    "6a9c1e3f-5b7d-4f9a-8c1e-3f5b7d9f1a3c",
+                    "northwindtraders.onmicrosoft.com",
+                    Microsoft365,
+                    12,
+                    288,
+                ))
+                .with_tenant(Tenant::new(
+                    "7b0d2f4a-6c8e-4a0b-9d2f-4a6c8e0a2b4d",
+                    "northwindtraders.com",
+                    Google,
+                    30,
+                    70,
+                ))
+                .with_tenant(Tenant::new(
+                    "8c1e3a5b-7d9f-4b1c-8e3a-5b7d9f1b3c5e",
+                    "northwind-eu.com",
+                    Google,
+                    8,
+                    0,
+                )),
+            Customer::new(
+                "c4a1e9b7-2d3f-4e5a-8b6c-7d9e0f1a2b3c",
+                "Adventure Works Cycles",
+            )
+            .with_tenant(Tenant::new(
+                "9d2f4b6c-8e0a-4c2d-9f4b-6c8e0a2c4d6f",
+                "adventureworks.onmicrosoft.com",
+                Microsoft365,
+                0,
+                500,
+            ))
+            .with_tenant(Tenant::new(
+                "ae3a5c7d-9f1b-4d3e-8a5c-7d9f1b3d5e7a",
+                "adventureworks.my.salesforce.com",
+                Salesforce,
+                20,
+                180,
+            ))
+            .with_tenant(Tenant::new(
+                "bf4b6d8e-0a2c-4e4f-9b6d-8e0a2c4e6f8b",
+                "adventureworks-sandbox.my.salesforce.com",
+                Salesforce,
+                15,
+                5,
+            )),
+            Customer::new("5e7f9a1b-3c5d-4f7e-9a1b-3c5d7e9f1a2b", "Tailspin Toys")
+                .with_tenant(Tenant::new(
+                    "c05c7e9f-1b3d-4f5a-8c7e-9f1b3d5f7a9c",
+                    "tailspintoys.onmicrosoft.com",
+                    Microsoft365,
+                    3,
+                    57,
+                ))
+                .with_tenant(Tenant::new(
+                    "d16d8f0a-2c4e-4a6b-9d8f-0a2c4e6a8b0d",
+                    "tailspintoys.com",
+                    Google,
+                    0,
+                    0,
+                )),
+            Customer::new("9a0b1c2d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "Woodgrove Bank")
+                .with_tenant(Tenant::new(
+                    "e27e9a1b-3d5f-4b7c-8e9a-1b3d5f7b9c1e",
+                    "woodgrovebank.onmicrosoft.com",
+                    Microsoft365,
+                    210,
+                    2790,
+                ))
+                .with_tenant(Tenant::new(
+                    "f38f0b2c-4e6a-4c8d-9f0b-2c4e6a8c0d2f",
+                    "woodgrovebank.my.salesforce.com",
+                    Salesforce,
+                    60,
+                    440,
+                ))
+                .with_tenant(Tenant::new(
+                    "049a1c3d-5f7b-4d9e-8a1c-3d5f7b9d1e3a",
+                    "woodgrove.crm.dynamics.com",
+                    Dynamics365,
+                    100,
+                    0,
+                )),
+        ];
+        customers
+            .into_iter()
+            .fold(Self::empty(), |d, c| d.with_customer(c))
+    }
+
+    /// A deterministic generated dataset of `customers` customers derived from `seed`: each
+    /// has 1..=[`GENERATED_MAX_TENANTS`] tenants spread over the types (Microsoft 365 most
+    /// often) with varied seat counts, some of them zero. Nothing is stored per customer.
+    pub fn generated(customers: u64, seed: u64) -> Self {
+        Self {
+            generated: Some(Generated {
+                count: customers,
+                seed,
+            }),
+            ..Self::default()
+        }
+    }
+
+    /// Adds `customer`, replacing an explicit or generated customer with the same id.
+    pub fn with_customer(mut self, customer: Customer) -> Self {
+        self.insert(customer);
+        self
+    }
+
+    /// Adds `customer`, replacing an explicit or generated customer with the same id.
+    pub fn insert(&mut self, customer: Customer) {
+        match self.index.get(&customer.id) {
+            Some(&i) => self.explicit[i] = customer,
+            None => {
+                self.index.insert(customer.id.clone(), self.explicit.len());
+                self.explicit.push(customer);
+            }
+        }
+    }
+
+    /// Number of customers.
+    pub fn len(&self) -> u64 {
+        let generated = self.generated.map_or(0, |g| {
+            let shadowed = self
+                .explicit
+                .iter()
+                .filter(|c| g.index_of(&c.id).is_some())
+                .count() as u64;
+            g.count - shadowed
+        });
+        self.explicit.len() as u64 + generated
+    }
+
+    /// Whether there are no customers.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The customer with id `id` (exact, case-sensitive match).
+    pub fn customer(&self, id: &str) -> Option<Cow<'_, Customer>> {
+        if let Some(&i) = self.index.get(id) {
+            return self.explicit.get(i).map(Cow::Borrowed);
+        }
+        let g = self.generated?;
+        g.index_of(id).map(|i| Cow::Owned(g.customer(i)))
+    }
+
+    /// Whether a customer with id `id` exists.
+    pub fn contains(&self, id: &str) -> bool {
+        self.index.contains_key(id) || self.generated.is_some_and(|g| g.index_of(id).is_some())
+    }
+
+    /// All customers: the explicit ones in insertion order, then the generated ones by index
+    /// (each generated on the fly).
+    pub fn customers(&self) -> impl Iterator<Item = Cow<'_, Customer>> + '_ {
+        let generated = self.generated.into_iter().flat_map(move |g| {
+            (0..g.count)
+                .map(move |i| g.customer(i))
+                .filter(|c| !self.index.contains_key(&c.id))
+                .map(Cow::Owned)
+        });
+        self.explicit.iter().map(Cow::Borrowed).chain(generated)
+    }
+
+    /// The ids of all customers, in the order of [`Dataset::customers`]. Generated ids are
+    /// computed without building the customers.
+    pub fn customer_ids(&self) -> impl Iterator<Item = String> + '_ {
+        let generated = self.generated.into_iter().flat_map(move |g| {
+            (0..g.count)
+                .map(move |i| g.customer_id(i))
+                .filter(|id| !self.index.contains_key(id))
+        });
+        self.explicit.iter().map(|c| c.id.clone()).chain(generated)
+    }
+
+    /// The seats report for customer `id`, or `None` if there is no such customer.
+    pub fn seats(
+        &self,
+        id: &str,
+        kind: TenantKind,
+        filter: SeatFilter,
+    ) -> Option<Vec<TenantUserSeats>> {
+        self.customer(id).map(|c| c.seats(kind, filter))
+    }
+}
+
+/// Most tenants a generated customer has.
+pub const GENERATED_MAX_TENANTS: u64 = 6;
+
+/// The parameters of the generated part of a dataset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Generated {
+    count: u64,
+    seed: u64,
+}
+
+const ADJECTIVES: [&str; 24] = [
+    "Blue",
+    "Northern",
+    "Silver",
+    "Bright",
+    "Golden",
+    "Quiet",
+    "Rapid",
+    "Green",
+    "Crimson",
+    "Summit",
+    "Coastal",
+    "Urban",
+    "Prairie",
+    "Harbor",
+    "Granite",
+    "Cedar",
+    "Maple",
+    "Iron",
+    "Lunar",
+    "Solar",
+    "Atlas",
+    "Pioneer",
+    "Evergreen",
+    "Redwood",
+];
+const NOUNS: [&str; 24] = [
+    "Logistics",
+    "Dental",
+    "Analytics",
+    "Foods",
+    "Energy",
+    "Legal",
+    "Health",
+    "Robotics",
+    "Media",
+    "Capital",
+    "Motors",
+    "Textiles",
+    "Pharma",
+    "Aviation",
+    "Studios",
+    "Consulting",
+    "Realty",
+    "Outfitters",
+    "Brewing",
+    "Systems",
+    "Clinics",
+    "Farms",
+    "Insurance",
+    "Labs",
+];
+const SUFFIXES: [&str; 8] = [
+    "Ltd", "Inc.", "GmbH", "LLC", "Group", "Partners", "S.A.", "Pty Ltd",
+];
+
+impl Generated {
+    /// The customer id of index `i`: a GUID whose first 64 bits are a keyed permutation of
+    /// `i` and whose last 64 bits are a hash of those.
+    fn customer_id(self, i: u64) -> String {
+        let p = feistel(i, self.seed, false);
+        let tail = mix(self.seed ^ p ^ 0x9e37_79b9_7f4a_7c15);
+        format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            p >> 32,
+            (p >> 16) & 0xffff,
+            p & 0xffff,
+            tail >> 48,
+            tail & 0xffff_ffff_ffff
+        )
+    }
+
+    /// The index whose id is `id`, if `id` is one of the generated ids.
+    fn index_of(self, id: &str) -> Option<u64> {
+        let b = id.as_bytes();
+        if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
+            return None;
+        }
+        let head: String = [&id[0..8], &id[9..13], &id[14..18]].concat();
+        if !head
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+        {
+            return None;
+        }
+        let p = u64::from_str_radix(&head, 16).ok()?;
+        let i = feistel(p, self.seed, true);
+        (i < self.count && self.customer_id(i) == id).then_some(i)
+    }
+
+    /// The customer of index `i`, derived from `(seed, i)` alone.
+    fn customer(self, i: u64) -> Customer {
+        let mut rng = SplitMix(mix(self.seed) ^ mix(i.wrapping_add(0x5151)));
+        let adjective = pick(&mut rng, &ADJECTIVES);
+        let noun = pick(&mut rng, &NOUNS);
+        let suffix = pick(&mut rng, &SUFFIXES);
+        let slug = format!(
+            "{}{}{}",
+            adjective.to_lowercase(),
+            noun.to_lowercase(),
+            i + 1
+        );
+        let organization = format!("{adjective} {noun} {suffix} #{}", i + 1);
+        let mut customer = Customer::new(self.customer_id(i), organization);
+        let tenants = 1 + rng.below(GENERATED_MAX_TENANTS);
+        let mut per_kind = [0u32; 4];
+        for _ in 0..tenants {
+            let kind = match rng.below(10) {
+                0..=4 => TenantKind::Microsoft365,
+                5..=6 => TenantKind::Salesforce,
+                7..=8 => TenantKind::Google,
+                _ => TenantKind::Dynamics365,
+            };
+            let slot = &mut per_kind[kind.code() as usize];
+            *slot += 1;
+            let n = if *slot == 1 {
+                String::new()
+            } else {
+                slot.to_string()
+            };
+            let name = match kind {
+                TenantKind::Microsoft365 => format!("{slug}{n}.onmicrosoft.com"),
+                TenantKind::Salesforce => format!("{slug}{n}.my.salesforce.com"),
+                TenantKind::Google => format!("{slug}{n}.com"),
+                TenantKind::Dynamics365 => format!("{slug}{n}.crm.dynamics.com"),
+            };
+            let assigned = match rng.below(10) {
+                0 => 0,
+                1..=6 => rng.below(200),
+                _ => rng.below(5000),
+            } as u32;
+            let available = match rng.below(10) {
+                0..=1 => 0,
+                2..=7 => rng.below(50),
+                _ => rng.below(1000),
+            } as u32;
+            let id = guid(rng.next(), rng.next());
+            customer = customer.with_tenant(Tenant::new(id, name, kind, available, assigned));
+        }
+        customer
+    }
+}
+
+fn pick<'a>(rng: &mut SplitMix, items: &[&'a str]) -> &'a str {
+    items
+        .get(rng.below(items.len() as u64) as usize)
+        .copied()
+        .unwrap_or_default()
+}
+
+/// A version-4-shaped GUID from 128 random bits.
+fn guid(a: u64, b: u64) -> String {
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0x0fff,
+        ((b >> 48) & 0x3fff) | 0x8000,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// The SplitMix64 finalizer: a fixed, well-mixing bijection on `u64`.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A four-round Feistel permutation of `u64` keyed by `seed` (or its inverse).
+fn feistel(x: u64, seed: u64, inverse: bool) -> u64 {
+    let round = |r: u64, half: u32| (mix(seed ^ (r << 32) ^ u64::from(half)) & 0xffff_ffff) as u32;
+    let (mut l, mut r) = ((x >> 32) as u32, x as u32);
+    if inverse {
+        for k in (0..4).rev() {
+            (l, r) = (r ^ round(k, l), l);
+        }
+    } else {
+        for k in 0..4 {
+            (l, r) = (r, l ^ round(k, r));
+        }
+    }
+    (u64::from(l) << 32) | u64::from(r)
+}
+
+/// SplitMix64: a tiny deterministic generator, stable across crate versions.
+#[derive(Clone, Debug)]
+pub(crate) struct SplitMix(pub(crate) u64);
+
+impl SplitMix {
+    /// The next 64 random bits.
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        mix(self.0)
+    }
+
+    /// A number in `0..n` (`0` when `n == 0`).
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next() % n }
+    }
+
+    /// A number in `[0, 1)`.
+    pub(crate) fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feistel_is_a_bijection() {
+        for seed in [0, 1, 42, u64::MAX] {
+            for x in [0, 1, 2, 99_999, u64::MAX, 0xdead_beef] {
+                assert_eq!(feistel(feistel(x, seed, false), seed, true), x);
+            }
+        }
+    }
+
+    #[test]
+    fn generated_ids_round_trip_and_are_unique() {
+        let g = Generated {
+            count: 10_000,
+            seed: 7,
+        };
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..g.count {
+            let id = g.customer_id(i);
+            assert_eq!(g.index_of(&id), Some(i));
+            assert!(seen.insert(id));
+        }
+        assert_eq!(
+            g.index_of(
+                &Generated {
+                    count: 10_000,
+                    seed: 8
+                }
+                .customer_id(3)
+            ),
+            None
+        );
+        assert_eq!(g.index_of("f162a7c1-b9d4-4e0b-a165-97db3c2afc15"), None);
+        assert_eq!(g.index_of("not a guid"), None);
+    }
+
+    #[test]
+    fn generated_customers_are_deterministic_and_well_formed() {
+        let d = Dataset::generated(1000, 3);
+        assert_eq!(d.len(), 1000);
+        let a: Vec<_> = d.customers().map(Cow::into_owned).collect();
+        let b: Vec<_> = Dataset::generated(1000, 3)
+            .customers()
+            .map(Cow::into_owned)
+            .collect();
+        assert_eq!(a, b);
+        for c in &a {
+            assert!((1..=GENERATED_MAX_TENANTS as usize).contains(&c.tenants.len()));
+            assert_eq!(d.customer(&c.id).as_deref(), Some(c));
+        }
+        for kind in TenantKind::ALL {
+            assert!(a.iter().any(|c| c.tenants.iter().any(|t| t.kind == kind)));
+        }
+    }
+
+    #[test]
+    fn demo_covers_every_type_and_gaps() {
+        let d = Dataset::demo();
+        assert_eq!(d.len(), 6);
+        for kind in TenantKind::ALL {
+            assert!(
+                d.customers()
+                    .any(|c| c.tenants_of(kind, SeatFilter::All).count() > 0)
+            );
+            assert!(
+                kind == TenantKind::Microsoft365
+                    || d.customers()
+                        .any(|c| c.tenants_of(kind, SeatFilter::All).count() == 0)
+            );
+        }
+    }
+
+    #[test]
+    fn explicit_customers_shadow_generated_ones() {
+        let g = Dataset::generated(5, 1);
+        let id = g.customer_ids().next().unwrap_or_default();
+        let d = g.with_customer(Customer::new(id.clone(), "Mine"));
+        assert_eq!(d.len(), 5);
+        assert_eq!(d.customer_ids().count(), 5);
+        assert_eq!(
+            d.customer(&id).map(|c| c.organization.clone()),
+            Some("Mine".into())
+        );
+    }
+}

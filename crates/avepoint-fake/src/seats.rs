@@ -1,0 +1,257 @@
+//! `POST /partner/external/v3/general/customers/{customerId}/3rd-party-products/type/{type}/users`.
+//!
+//! Checks, in order (the first failure answers):
+//! 1. `Authorization: Bearer <token>` names a token this server issued that has not expired,
+//!    else `401` with `WWW-Authenticate: Bearer error="invalid_token"`;
+//! 2. the token has the scope `elements.license.read.all`, else `403` with
+//!    `WWW-Authenticate: Bearer error="insufficient_scope"`;
+//! 3. `type` is a decimal integer in `0..=3`, else `400`;
+//! 4. the body is empty (or only whitespace), or a JSON object whose only member is
+//!    `licenseAssignedStatus` with value `0`, `1` or `null`, sent as `application/json`,
+//!    else `400` (unknown members are refused to catch client typos);
+//! 5. the customer exists (its id is percent-decoded from the raw path, so `%2F` in an id is
+//!    a `/` of the id, not a path separator), else `404`.
+//!
+//! Then `200` with the customer's tenants of that type, filtered as [`SeatFilter`] says.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use avepoint_graph_raw::types::{TenantType, UserSeatsRequest};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::Response;
+use percent_encoding::percent_decode_str;
+
+use crate::dataset::{SeatFilter, TenantKind};
+use crate::demo::SCOPE_LICENSE_READ_ALL;
+use crate::responses::{api_error, json};
+use crate::server::Shared;
+
+/// The route of the seats endpoint, in axum's syntax.
+pub const SEATS_ROUTE: &str =
+    "/partner/external/v3/general/customers/{customer_id}/3rd-party-products/type/{type}/users";
+
+/// The path of the seats report of `customer_id` (percent-encoded here) and tenant type
+/// `tenant_type`.
+pub fn seats_path(customer_id: &str, tenant_type: i32) -> String {
+    let encoded = percent_encoding::utf8_percent_encode(customer_id, PATH_SEGMENT);
+    format!(
+        "/partner/external/v3/general/customers/{encoded}/3rd-party-products/type/{tenant_type}/users"
+    )
+}
+
+/// Characters percent-encoded in a path segment by [`seats_path`]: everything but RFC 3986
+/// unreserved characters.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+const PREFIX: &str = "/partner/external/v3/general/customers/";
+
+/// Handles the seats endpoint.
+pub(crate) async fn report(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = authorize(&shared, &headers) {
+        return *response;
+    }
+    // The route matched, so the raw path is PREFIX + customer + "/3rd-party-products/type/" + type + "/users".
+    let rest = uri.path().strip_prefix(PREFIX).unwrap_or_default();
+    let mut segments = rest.split('/');
+    let (raw_customer, raw_type) = match (segments.next(), segments.nth(2)) {
+        (Some(c), Some(t)) => (c, t),
+        _ => return api_error(StatusCode::NOT_FOUND, "no such resource"),
+    };
+    let Ok(raw_type) = percent_decode_str(raw_type).decode_utf8() else {
+        return api_error(StatusCode::BAD_REQUEST, "the type must be an integer 0..3");
+    };
+    let kind = match parse_type(&raw_type) {
+        Some(kind) => kind,
+        None => {
+            return api_error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "invalid tenant type `{raw_type}`: use 0 (Microsoft 365), 1 (Salesforce), 2 (Google) or 3 (Dynamics 365)"
+                ),
+            );
+        }
+    };
+    let filter = match parse_body(&headers, &body) {
+        Ok(filter) => filter,
+        Err(message) => return api_error(StatusCode::BAD_REQUEST, message),
+    };
+    let Ok(customer_id) = percent_decode_str(raw_customer).decode_utf8() else {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "the customer id is not valid UTF-8",
+        );
+    };
+    match shared.dataset.seats(&customer_id, kind, filter) {
+        Some(seats) => json(StatusCode::OK, &seats),
+        None => api_error(
+            StatusCode::NOT_FOUND,
+            format!("customer `{customer_id}` was not found"),
+        ),
+    }
+}
+
+/// Checks the bearer token and its scope.
+fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<(), Box<Response>> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|t| !t.is_empty());
+    let Some(token) = token else {
+        return Err(Box::new(unauthorized(
+            "an Authorization: Bearer access token is required",
+        )));
+    };
+    let Some(issued) = shared.tokens.lookup(token) else {
+        return Err(Box::new(unauthorized("the access token is not valid")));
+    };
+    if issued.expires_at <= Instant::now() {
+        return Err(Box::new(unauthorized("the access token has expired")));
+    }
+    if !issued.scopes.iter().any(|s| s == SCOPE_LICENSE_READ_ALL) {
+        tracing::debug!(
+            client_id = issued.client_id,
+            "token lacks {SCOPE_LICENSE_READ_ALL}"
+        );
+        let mut response = api_error(
+            StatusCode::FORBIDDEN,
+            format!("the app lacks the permission {SCOPE_LICENSE_READ_ALL}"),
+        );
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(
+                "Bearer error=\"insufficient_scope\", scope=\"elements.license.read.all\"",
+            ),
+        );
+        return Err(Box::new(response));
+    }
+    Ok(())
+}
+
+fn unauthorized(message: &'static str) -> Response {
+    let mut response = api_error(StatusCode::UNAUTHORIZED, message);
+    let challenge = format!("Bearer error=\"invalid_token\", error_description=\"{message}\"");
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
+    }
+    response
+}
+
+/// A tenant type: ASCII digits only (no sign, no spaces), a value the spec's enum allows.
+fn parse_type(raw: &str) -> Option<TenantKind> {
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let code: i32 = raw.parse().ok()?;
+    TenantType::try_from(code)
+        .ok()
+        .map(|t| TenantKind::from(&t))
+}
+
+/// The seat filter of the request body.
+fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<SeatFilter, String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(SeatFilter::All);
+    }
+    let json_media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| {
+            let m = m.trim().to_ascii_lowercase();
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        });
+    if !json_media {
+        return Err("a request body must be sent as Content-Type: application/json".into());
+    }
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| format!("the request body is not valid JSON: {e}"))?;
+    let Some(object) = value.as_object() else {
+        return Err("the request body must be a JSON object".into());
+    };
+    if let Some(unknown) = object.keys().find(|k| *k != "licenseAssignedStatus") {
+        return Err(format!(
+            "unknown member `{unknown}` in the request body (only licenseAssignedStatus is allowed)"
+        ));
+    }
+    let request: UserSeatsRequest = serde_json::from_value(value)
+        .map_err(|_| "licenseAssignedStatus must be 0 (available) or 1 (assigned)".to_owned())?;
+    Ok(SeatFilter::from(request.license_assigned_status.as_ref()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types() {
+        assert_eq!(parse_type("0"), Some(TenantKind::Microsoft365));
+        assert_eq!(parse_type("3"), Some(TenantKind::Dynamics365));
+        for bad in ["", "4", "-1", "+1", " 1", "1.0", "99999999999", "abc"] {
+            assert_eq!(parse_type(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn bodies() {
+        let mut h = HeaderMap::new();
+        assert_eq!(parse_body(&h, b""), Ok(SeatFilter::All));
+        assert!(parse_body(&h, b"{}").is_err(), "content type required");
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        assert_eq!(parse_body(&h, b" {} "), Ok(SeatFilter::All));
+        assert_eq!(
+            parse_body(&h, br#"{"licenseAssignedStatus":null}"#),
+            Ok(SeatFilter::All)
+        );
+        assert_eq!(
+            parse_body(&h, br#"{"licenseAssignedStatus":0}"#),
+            Ok(SeatFilter::Available)
+        );
+        assert_eq!(
+            parse_body(&h, br#"{"licenseAssignedStatus":1}"#),
+            Ok(SeatFilter::Assigned)
+        );
+        for bad in [
+            &br#"{"licenseAssignedStatus":2}"#[..],
+            br#"{"licenseAssignedStatus":"1"}"#,
+            br#"{"licenseAssignedStatus":1.5}"#,
+            br#"{"status":1}"#,
+            b"[]",
+            b"null",
+            b"{",
+        ] {
+            assert!(
+                parse_body(&h, bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn paths_encode_reserved_characters() {
+        assert_eq!(
+            seats_path("a/b c?#%", 2),
+            "/partner/external/v3/general/customers/a%2Fb%20c%3F%23%25/3rd-party-products/type/2/users"
+        );
+    }
+}
