@@ -1,0 +1,236 @@
+//! The command line: `avepoint seats ...` and `avepoint fake-server ...` (clap derive).
+
+use std::path::PathBuf;
+
+use avepoint_graph::{SeatStatus, TenantType};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::exit::EXIT_CODES_HELP;
+
+const ABOUT: &str = "User seats of AvePoint customers' Microsoft 365, Salesforce, Google and Dynamics 365 tenants, from the AvePoint Graph API partner endpoint.";
+
+const SEATS_AFTER_HELP: &str = "\
+Credentials (never on the command line):
+  AVEPOINT_CLIENT_ID             the app's client id (or --client-id)
+  AVEPOINT_CLIENT_SECRET         the app's client secret (or --client-secret-file)
+  AVEPOINT_CERTIFICATE           a .pfx/.p12 file, or a PEM file holding the private key and
+                                 the certificate (or --certificate); used instead of a secret
+  AVEPOINT_CERTIFICATE_PASSWORD  the .pfx password (or --certificate-password-file)
+A flag beats its environment variable. Setting both AVEPOINT_CLIENT_SECRET and
+AVEPOINT_CERTIFICATE (without a flag choosing one) is a configuration error.
+
+Where (default: the commercial data center):
+  AVEPOINT_REGION     data center: au, sg, ca, ne, we, fr, de, jp, kr, ch, uk, us, uae, za,
+                      qa, gov, aos2, fedramp, gcp-au, gcp-jp, gcp-us, gcp-we, gcp-kr
+  AVEPOINT_BASE_URL   API base URL override (https; plain http only to loopback)
+  AVEPOINT_TOKEN_URL  token URL override (https; plain http only to loopback)
+  AVEPOINT_SCOPE      OAuth scopes, space-separated (default elements.license.read.all)
+
+Output: stdout carries only data, diagnostics go to stderr. json and csv rows are written
+as each customer's answer arrives (in arrival order; use --concurrency 1 for input order),
+so memory does not grow with the number of customers. table is for people: it buffers
+every row until the end to align the columns, sorts them by input order and adds a totals
+row. A customer without tenants of the type has no json/csv rows (the table shows it).
+
+Examples:
+  avepoint seats --demo --tenant-type m365
+  AVEPOINT_CLIENT_ID=... AVEPOINT_CLIENT_SECRET=... \\
+    avepoint seats --customer f162a7c1-b9d4-4e0b-a165-97db3c2afc15 --tenant-type m365
+  avepoint seats --customers-file customers.txt --tenant-type d365 --output csv > seats.csv
+  cut -d, -f1 ids.csv | avepoint seats --customers-file - --tenant-type google -o json
+";
+
+/// `avepoint`: the command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "avepoint",
+    version,
+    about = ABOUT,
+    after_help = EXIT_CODES_HELP,
+    propagate_version = true
+)]
+pub(crate) struct Cli {
+    /// Log to stderr: -v info, -vv debug (RUST_LOG overrides). Secrets and tokens are never
+    /// logged.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub(crate) verbose: u8,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Report the user seats of one or many customers' tenants of one type.
+    #[command(after_help = format!("{SEATS_AFTER_HELP}\n{EXIT_CODES_HELP}"))]
+    Seats(Box<SeatsArgs>),
+
+    /// Run the local fake AvePoint service (identity + seats API) for tests and demos.
+    #[command(name = "fake-server")]
+    FakeServer(Box<avepoint_fake::FakeServerArgs>),
+}
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// Aligned columns with a totals row, for people (buffers all rows).
+    Table,
+    /// A JSON array of {customerId, tenantType, tenantId, tenantName, availableUserSeat,
+    /// assignedUserSeat}, streamed.
+    Json,
+    /// The same columns as CSV with a header row, streamed.
+    Csv,
+}
+
+/// `avepoint seats`.
+#[derive(Debug, Args)]
+pub(crate) struct SeatsArgs {
+    /// A customer ID (repeat for several).
+    #[arg(short = 'c', long = "customer", value_name = "ID", value_parser = parse_customer_id)]
+    pub(crate) customers: Vec<String>,
+
+    /// Read customer IDs from a file, or from stdin with `-`: one per line; blank lines and
+    /// lines starting with `#` are skipped. Read lazily, after the --customer IDs.
+    #[arg(long, value_name = "PATH|-")]
+    pub(crate) customers_file: Option<PathBuf>,
+
+    /// The tenant type: m365, salesforce, google, d365 (or 0..3).
+    #[arg(short = 't', long, value_name = "TYPE")]
+    pub(crate) tenant_type: TenantType,
+
+    /// Only available or only assigned seats (the API's licenseAssignedStatus).
+    #[arg(short = 's', long, value_name = "available|assigned")]
+    pub(crate) status: Option<SeatStatus>,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+    pub(crate) output: OutputFormat,
+
+    /// How many customers are fetched at the same time (1..=256).
+    #[arg(long, value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) concurrency: u16,
+
+    /// Run against a built-in fake AvePoint service with demo data and demo credentials (no
+    /// account needed; connection settings are ignored). Without --customer or
+    /// --customers-file, every demo customer is queried.
+    #[arg(long)]
+    pub(crate) demo: bool,
+
+    /// Connection and credentials.
+    #[command(flatten)]
+    pub(crate) connection: ConnectionArgs,
+}
+
+/// Where to connect and how to authenticate.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Connection")]
+pub(crate) struct ConnectionArgs {
+    /// The app's client (application) ID from Elements > API app registration.
+    #[arg(long, value_name = "ID", env = "AVEPOINT_CLIENT_ID", hide_env_values = true)]
+    pub(crate) client_id: Option<String>,
+
+    /// Read the client secret from this file (a trailing newline is ignored) instead of
+    /// AVEPOINT_CLIENT_SECRET.
+    #[arg(long, value_name = "PATH", conflicts_with = "certificate")]
+    pub(crate) client_secret_file: Option<PathBuf>,
+
+    /// Authenticate with this certificate instead of a secret: a .pfx/.p12 file, or a PEM
+    /// file holding the private key and the certificate [env: AVEPOINT_CERTIFICATE].
+    #[arg(long, value_name = "PATH")]
+    pub(crate) certificate: Option<PathBuf>,
+
+    /// Read the certificate's password from this file instead of
+    /// AVEPOINT_CERTIFICATE_PASSWORD.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) certificate_password_file: Option<PathBuf>,
+
+    /// The data center (au, uk, us, gov, gcp-us, ...; default: commercial).
+    #[arg(long, value_name = "NAME", env = "AVEPOINT_REGION", hide_env_values = true)]
+    pub(crate) region: Option<String>,
+
+    /// Override the API base URL.
+    #[arg(long, value_name = "URL", env = "AVEPOINT_BASE_URL", hide_env_values = true)]
+    pub(crate) base_url: Option<String>,
+
+    /// Override the identity service's token URL.
+    #[arg(long, value_name = "URL", env = "AVEPOINT_TOKEN_URL", hide_env_values = true)]
+    pub(crate) token_url: Option<String>,
+
+    /// OAuth scopes to request, space-separated (default: elements.license.read.all).
+    #[arg(long, value_name = "SCOPES", env = "AVEPOINT_SCOPE", hide_env_values = true)]
+    pub(crate) scope: Option<String>,
+}
+
+/// Refuses empty customer IDs (and trims surrounding whitespace) at parse time.
+fn parse_customer_id(s: &str) -> Result<String, String> {
+    let id = s.trim();
+    if id.is_empty() {
+        Err("a customer ID must not be empty".to_owned())
+    } else {
+        Ok(id.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn seats_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "avepoint",
+            "seats",
+            "--customer",
+            " a/b c?#% ",
+            "-c",
+            "x",
+            "--tenant-type",
+            "3",
+            "--status",
+            "assigned",
+            "-o",
+            "csv",
+            "--concurrency",
+            "2",
+            "-vv",
+        ]);
+        let Ok(Cli {
+            verbose,
+            command: Command::Seats(args),
+        }) = cli
+        else {
+            panic!("did not parse: {cli:?}");
+        };
+        assert_eq!(verbose, 2);
+        assert_eq!(args.customers, ["a/b c?#%", "x"]);
+        assert_eq!(args.tenant_type, TenantType::Dynamics365);
+        assert_eq!(args.status, Some(SeatStatus::Assigned));
+        assert_eq!(args.output, OutputFormat::Csv);
+        assert_eq!(args.concurrency, 2);
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        for bad in [
+            &["seats", "--tenant-type", "teams", "-c", "x"][..],
+            &["seats", "--tenant-type", "m365", "-c", ""],
+            &["seats", "--tenant-type", "m365", "--concurrency", "0"],
+            &["seats", "--tenant-type", "m365", "--status", "used"],
+            &["seats", "--tenant-type", "m365", "--client-secret", "x"],
+            &["seats", "--tenant-type", "m365", "-o", "xml"],
+        ] {
+            let args = std::iter::once("avepoint").chain(bad.iter().copied());
+            let err = Cli::try_parse_from(args).expect_err("must be refused");
+            assert_eq!(err.exit_code(), 2, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Exit codes of the `avepoint` command and the fatal error that ends a run early.
+//!
+//! | code | meaning |
+//! | --- | --- |
+//! | 0 | every customer was reported |
+//! | 1 | at least one customer failed (each failure is on stderr), or the output could not be written |
+//! | 2 | usage or configuration error (clap's own errors are 2 as well) |
+//! | 3 | authentication failed: no access token could be obtained, or the API refused it |
+
+use std::fmt;
+use std::process::ExitCode;
+
+use avepoint_graph::Error as SdkError;
+
+/// The exit-code table as shown in `--help`.
+pub(crate) const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  every customer was reported
+  1  at least one customer failed (each failure is reported on stderr as
+     `error: customer <id>: <message>`; the other customers are in the output),
+     or the output could not be written
+  2  usage or configuration error: a bad flag or value, a missing client id or
+     secret, an unknown region, a bad URL (plain http is only allowed to
+     loopback), an unreadable certificate, secret file or customers file
+  3  authentication failed: no access token could be obtained (credentials
+     refused, identity service unreachable), or the API refused the token";
+
+/// How a run ended, from best to worst; the worst outcome of all customers wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Status {
+    /// Exit code 0.
+    Success,
+    /// Exit code 1.
+    SomeFailed,
+    /// Exit code 2.
+    Usage,
+    /// Exit code 3.
+    Authentication,
+}
+
+impl Status {
+    /// The numeric exit code.
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            Self::Success => 0,
+            Self::SomeFailed => 1,
+            Self::Usage => 2,
+            Self::Authentication => 3,
+        }
+    }
+
+    /// Classifies the failure of one customer's call.
+    ///
+    /// A 401 that survives the SDK's one token refresh, or a token that could not be renewed,
+    /// is an authentication failure; a configuration error is a usage error; anything else
+    /// (404, 403, 5xx after retries, transport) is a failure of that customer only.
+    pub(crate) fn of_call_error(e: &SdkError) -> Self {
+        if e.is_authentication() || e.status() == Some(401) {
+            Self::Authentication
+        } else if matches!(e, SdkError::Config(_)) {
+            Self::Usage
+        } else {
+            Self::SomeFailed
+        }
+    }
+
+    /// Classifies a failure of the up-front token request: a configuration error is a usage
+    /// error, anything else means no token could be obtained.
+    pub(crate) fn of_authentication_error(e: &SdkError) -> Self {
+        if matches!(e, SdkError::Config(_)) {
+            Self::Usage
+        } else {
+            Self::Authentication
+        }
+    }
+}
+
+impl From<Status> for ExitCode {
+    fn from(s: Status) -> Self {
+        ExitCode::from(s.code())
+    }
+}
+
+/// An error that ends the run before or outside the per-customer work, with its exit status.
+#[derive(Debug)]
+pub(crate) struct Fatal {
+    /// The exit status.
+    pub(crate) status: Status,
+    /// What to tell the user (printed as `error: <message>`).
+    pub(crate) message: String,
+}
+
+impl Fatal {
+    /// A usage or configuration error (exit code 2).
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        Self {
+            status: Status::Usage,
+            message: message.into(),
+        }
+    }
+
+    /// An error of the SDK while configuring the client: always a configuration error.
+    pub(crate) fn config(e: &SdkError) -> Self {
+        Self::usage(e.to_string())
+    }
+
+    /// A failed up-front authentication.
+    pub(crate) fn authentication(e: &SdkError) -> Self {
+        Self {
+            status: Status::of_authentication_error(e),
+            message: e.to_string(),
+        }
+    }
+
+    /// The output could not be written (exit code 1).
+    pub(crate) fn output(e: &std::io::Error) -> Self {
+        Self {
+            status: Status::SomeFailed,
+            message: format!("could not write the output: {e}"),
+        }
+    }
+}
+
+impl fmt::Display for Fatal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worst_status_wins() {
+        let all = [
+            Status::Success,
+            Status::SomeFailed,
+            Status::Usage,
+            Status::Authentication,
+        ];
+        assert_eq!(all.iter().max(), Some(&Status::Authentication));
+        assert_eq!(Status::Success.max(Status::SomeFailed), Status::SomeFailed);
+        let codes: Vec<u8> = all.iter().map(|s| s.code()).collect();
+        assert_eq!(codes, [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn sdk_errors_are_classified() {
+        let config = SdkError::Config("bad".into());
+        assert_eq!(Status::of_call_error(&config), Status::Usage);
+        assert_eq!(Status::of_authentication_error(&config), Status::Usage);
+        let input = SdkError::InvalidInput("empty".into());
+        assert_eq!(Status::of_call_error(&input), Status::SomeFailed);
+        assert_eq!(Status::of_authentication_error(&input), Status::Authentication);
+    }
+}

@@ -1,0 +1,68 @@
+//! `avepoint`: user seats of AvePoint customers' Microsoft 365, Salesforce, Google and
+//! Dynamics 365 tenants, for billing and license reconciliation.
+//!
+//! See `avepoint seats --help` for flags, environment variables, output formats and exit
+//! codes, and `avepoint seats --demo --tenant-type m365` to see it work without an account.
+
+mod cli;
+mod config;
+mod demo;
+mod exit;
+mod input;
+mod logging;
+mod output;
+mod seats;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use crate::cli::{Cli, Command};
+use crate::exit::{Fatal, Status};
+
+fn main() -> ExitCode {
+    // Usage errors exit with 2 here; --help and --version with 0.
+    let cli = Cli::try_parse().unwrap_or_else(|e| e.exit());
+    logging::init(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return Status::SomeFailed.into();
+        }
+    };
+    let verbose = cli.verbose;
+    let outcome = runtime.block_on(async move {
+        match cli.command {
+            Command::Seats(args) => seats::run(*args, verbose).await,
+            Command::FakeServer(args) => fake_server(*args).await,
+        }
+    });
+    // Do not wait for the customer-ID reader (it may be blocked on stdin) or idle tasks.
+    runtime.shutdown_background();
+    match outcome {
+        Ok(status) => status.into(),
+        Err(fatal) => {
+            eprintln!("error: {fatal}");
+            fatal.status.into()
+        }
+    }
+}
+
+/// `avepoint fake-server`: the fake service as a command, until Ctrl-C.
+async fn fake_server(args: avepoint_fake::FakeServerArgs) -> Result<Status, Fatal> {
+    use avepoint_fake::FakeError;
+    avepoint_fake::run(args).await.map_err(|e| Fatal {
+        status: match e {
+            FakeError::Bind { .. } | FakeError::InvalidConfig(_) | FakeError::InvalidCertificate(_) => {
+                Status::Usage
+            }
+            _ => Status::SomeFailed,
+        },
+        message: e.to_string(),
+    })?;
+    Ok(Status::Success)
+}
