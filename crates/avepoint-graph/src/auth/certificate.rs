@@ -242,12 +242,12 @@ impl ClientCertificate {
         cert: &Certificate,
     ) -> Result<Self, Error> {
         let tbs = cert.tbs_certificate();
-        if let Ok(Some((_, usage))) = tbs.get_extension::<KeyUsage>() {
-            if !usage.digital_signature() {
-                return Err(Error::Config(
-                    "the certificate's key usage does not allow digital signatures, so the identity service will refuse its assertions; issue a certificate with keyUsage=digitalSignature".to_owned(),
-                ));
-            }
+        if let Ok(Some((_, usage))) = tbs.get_extension::<KeyUsage>()
+            && !usage.digital_signature()
+        {
+            return Err(Error::Config(
+                "the certificate's key usage does not allow digital signatures, so the identity service will refuse its assertions; issue a certificate with keyUsage=digitalSignature".to_owned(),
+            ));
         }
         let subject = tbs.subject().to_string();
         let now = SystemTime::now();
@@ -747,9 +747,10 @@ pub(crate) mod tests {
         let truncated = &DEMO_KEY[..DEMO_KEY.len() / 2];
         let message = config_message(ClientCertificate::from_pem(truncated, DEMO_CERT));
         assert!(message.contains("no END line"), "{message}");
-        for m in [&message] {
-            assert!(!m.contains(&DEMO_KEY[40..80]), "key material in {m}");
-        }
+        assert!(
+            !message.contains(&DEMO_KEY[40..80]),
+            "key material in {message}"
+        );
     }
 
     #[test]

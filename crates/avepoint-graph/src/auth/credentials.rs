@@ -95,12 +95,12 @@ impl Credentials {
     /// Refuses credentials that cannot work (an empty client id, secret or token) before
     /// anything is sent.
     pub(crate) fn validate(&self) -> Result<(), Error> {
-        if let Some(id) = self.client_id() {
-            if id.trim().is_empty() {
-                return Err(Error::Config(
-                    "the client id is empty; pass the Application (Client) ID from Elements (Settings > API app registration)".to_owned(),
-                ));
-            }
+        if let Some(id) = self.client_id()
+            && id.trim().is_empty()
+        {
+            return Err(Error::Config(
+                "the client id is empty; pass the Application (Client) ID from Elements (Settings > API app registration)".to_owned(),
+            ));
         }
         match self {
             Self::ClientSecret { secret, .. } if secret.is_empty() => Err(Error::Config(
@@ -142,5 +142,159 @@ impl Credentials {
             Self::StaticToken(token) => Arc::new(StaticToken(token)),
             Self::Provider(provider) => provider,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use futures::future::BoxFuture;
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+    use crate::auth::AccessToken;
+    use crate::retry::{RetryPolicy, TokioSleeper};
+
+    const SECRET: &str = "hunter2-client-secret-value";
+    const DEMO_KEY: &str = include_str!("../../../avepoint-fake/fixtures/demo-key.pem");
+    const DEMO_COMBINED: &str = include_str!("../../../avepoint-fake/fixtures/demo-combined.pem");
+
+    #[derive(Debug)]
+    struct Fixed;
+
+    impl TokenProvider for Fixed {
+        fn fetch_token<'a>(
+            &'a self,
+            _scopes: &'a [String],
+        ) -> BoxFuture<'a, Result<AccessToken, Error>> {
+            Box::pin(async {
+                Ok(AccessToken::new(
+                    "from-my-vault",
+                    Some(Duration::from_secs(60)),
+                ))
+            })
+        }
+    }
+
+    fn retry() -> RetryRuntime {
+        RetryRuntime::new(RetryPolicy::disabled(), Arc::new(TokioSleeper))
+    }
+
+    fn certificate() -> ClientCertificate {
+        ClientCertificate::from_pem_bundle(DEMO_COMBINED).expect("demo bundle loads")
+    }
+
+    #[test]
+    fn debug_never_shows_secrets_or_key_material() {
+        let by_secret = Credentials::client_secret("my-client", SECRET);
+        let by_certificate = Credentials::certificate("my-cert-client", certificate());
+        let token = Credentials::static_token("eyJhbGciOi.static.token-value");
+        let provider = Credentials::provider(Fixed);
+        let text =
+            format!("{by_secret:?}\n{by_certificate:?}\n{token:?}\n{provider:?}\n{by_secret:#?}");
+        assert!(
+            text.contains("my-client") && text.contains("my-cert-client"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&certificate().thumbprint_sha1_hex()),
+            "{text}"
+        );
+        assert!(!text.contains(SECRET), "{text}");
+        assert!(!text.contains("token-value"), "{text}");
+        assert!(!text.contains("PRIVATE"), "{text}");
+        for line in DEMO_KEY.lines().filter(|l| !l.starts_with("-----")) {
+            assert!(!text.contains(line), "key material in {text}");
+        }
+    }
+
+    #[test]
+    fn client_id_is_known_for_the_client_credentials_flows() {
+        assert_eq!(
+            Credentials::client_secret("a", SECRET).client_id(),
+            Some("a")
+        );
+        assert_eq!(
+            Credentials::certificate("b", certificate()).client_id(),
+            Some("b")
+        );
+        assert_eq!(Credentials::static_token("t").client_id(), None);
+        assert_eq!(Credentials::provider(Fixed).client_id(), None);
+    }
+
+    #[test]
+    fn empty_credentials_are_refused_up_front() {
+        let message = |c: Credentials| match c.validate() {
+            Err(Error::Config(m)) => m,
+            other => panic!("expected a configuration error, got {other:?}"),
+        };
+        assert!(message(Credentials::client_secret(" ", SECRET)).contains("client id is empty"));
+        assert!(message(Credentials::client_secret("id", "")).contains("client secret is empty"));
+        assert!(
+            message(Credentials::certificate("", certificate())).contains("client id is empty")
+        );
+        assert!(message(Credentials::static_token("")).contains("static token is empty"));
+        assert!(Credentials::client_secret("id", SECRET).validate().is_ok());
+        assert!(Credentials::provider(Fixed).validate().is_ok());
+    }
+
+    #[tokio::test]
+    async fn each_kind_becomes_the_right_provider() {
+        let url = reqwest::Url::parse("https://identity.example/connect/token").expect("URL");
+        let scopes = vec![crate::auth::LICENSE_READ_SCOPE.to_owned()];
+
+        let fixed: Arc<dyn TokenProvider> = Arc::new(Fixed);
+        let same = Credentials::Provider(fixed.clone()).into_provider(
+            &url,
+            reqwest::Client::new(),
+            retry(),
+        );
+        assert!(
+            Arc::ptr_eq(&fixed, &same),
+            "a caller's provider is used as is"
+        );
+
+        let token = Credentials::static_token("static-value")
+            .into_provider(&url, reqwest::Client::new(), retry())
+            .fetch_token(&scopes)
+            .await
+            .expect("static token");
+        assert_eq!(token.secret().expose(), "static-value");
+        assert_eq!(token.lifetime(), None);
+
+        let certificate = Credentials::certificate("c", certificate()).into_provider(
+            &url,
+            reqwest::Client::new(),
+            retry(),
+        );
+        assert!(format!("{certificate:?}").contains("IdentityClient"));
+    }
+
+    #[tokio::test]
+    async fn a_client_secret_becomes_an_identity_client_for_the_token_url() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "access_token": "issued", "expires_in": 3600, "token_type": "Bearer"
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let url = reqwest::Url::parse(&format!("{}/connect/token", server.uri())).expect("URL");
+        let provider = Credentials::client_secret("id", SECRET).into_provider(
+            &url,
+            reqwest::Client::new(),
+            retry(),
+        );
+        let token = provider
+            .fetch_token(&[crate::auth::LICENSE_READ_SCOPE.to_owned()])
+            .await
+            .expect("token");
+        assert_eq!(token.secret().expose(), "issued");
+        let received = server.received_requests().await.expect("recorded");
+        assert_eq!(received[0].url.path(), "/connect/token");
+        assert!(!format!("{provider:?}").contains(SECRET));
     }
 }
