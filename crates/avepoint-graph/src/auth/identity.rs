@@ -1056,6 +1056,76 @@ mod tests {
         );
     }
 
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn trace_logs_show_the_attempts_but_no_credential_or_token() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(503).insert_header("x-request-id", "req-503"))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .respond_with(AssertionChecker::new(&token_url(&server)))
+            .mount(&server)
+            .await;
+        cert_client(&server)
+            .0
+            .fetch_token(&scopes())
+            .await
+            .expect("token");
+        let secret_server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(token_body(3600.into())))
+            .mount(&secret_server)
+            .await;
+        secret_client(&secret_server)
+            .0
+            .fetch_token(&scopes())
+            .await
+            .expect("token");
+
+        let logs = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf-8");
+        assert!(logs.contains("token request"), "{logs}");
+        assert!(logs.contains("attempt=2"), "{logs}");
+        assert!(logs.contains("req-503"), "{logs}");
+        assert!(logs.contains("latency_ms"), "{logs}");
+        let mut forbidden = vec![SECRET.to_owned(), "issued-token-value".to_owned()];
+        for request in requests(&server).await {
+            let jwt = form(&request)
+                .remove("client_assertion")
+                .expect("assertion");
+            forbidden.extend(jwt.split('.').map(str::to_owned));
+        }
+        for secret in forbidden {
+            assert!(
+                !logs.contains(&secret),
+                "`{secret}` leaked into the logs:\n{logs}"
+            );
+        }
+    }
+
     #[tokio::test]
     async fn debug_of_the_client_shows_no_credentials() {
         let server = MockServer::start().await;
