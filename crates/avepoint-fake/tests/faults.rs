@@ -133,7 +133,7 @@ async fn seats_result(
         avepoint_fake::seats::seats_path(CONTOSO, 0)
     );
     // A fresh client: a dropped pooled connection must not be retried behind our back.
-    http().post(url).bearer_auth(token).send().await
+    fresh_http().post(url).bearer_auth(token).send().await
 }
 
 #[tokio::test]
@@ -274,8 +274,9 @@ async fn random_faults_are_reproducible() {
 #[tokio::test]
 async fn connections_are_counted_and_counters_reset() {
     let server = start().await;
-    let token = demo_token(&server).await; // one connection (a fresh client)
-    let client = http();
+    let token = demo_token(&server).await;
+    server.control().reset_counters();
+    let client = fresh_http();
     let url = format!(
         "{}{}",
         server.base_url(),
@@ -287,18 +288,25 @@ async fn connections_are_counted_and_counters_reset() {
         r.bytes().await.unwrap();
     }
     let c = server.counters();
-    assert_eq!(c.connections, 2, "keep-alive reuses one connection: {c:?}");
+    assert_eq!(c.connections, 1, "keep-alive reuses one connection: {c:?}");
     assert_eq!(
         (c.token_requests, c.api_requests, c.tokens_issued),
-        (1, 4, 1)
+        (0, 4, 0)
     );
-    assert_eq!(c.responses(200), 5);
+    assert_eq!(c.responses(200), 4);
+    fresh_http()
+        .post(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(server.counters().connections, 2);
     server.control().reset_counters();
     assert_eq!(
         server.counters(),
         avepoint_fake::CountersSnapshot::default()
     );
-    http()
+    fresh_http()
         .get(format!("{}/x", server.base_url()))
         .send()
         .await

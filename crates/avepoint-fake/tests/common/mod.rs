@@ -24,7 +24,15 @@ pub async fn start_with(config: FakeConfig) -> FakeServer {
     FakeServer::start(config).await.expect("server starts")
 }
 
+/// A client shared by the tests of one binary (building one is slow in debug builds).
+/// Each test talks to its own server, so pooled connections are never shared across tests.
 pub fn http() -> reqwest::Client {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    CLIENT.get_or_init(fresh_http).clone()
+}
+
+/// A new client with its own connection pool.
+pub fn fresh_http() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
         .build()
