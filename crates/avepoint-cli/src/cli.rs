@@ -129,7 +129,12 @@ pub(crate) struct SeatsArgs {
 #[command(next_help_heading = "Connection")]
 pub(crate) struct ConnectionArgs {
     /// The app's client (application) ID from Elements > API app registration.
-    #[arg(long, value_name = "ID", env = "AVEPOINT_CLIENT_ID", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "AVEPOINT_CLIENT_ID",
+        hide_env_values = true
+    )]
     pub(crate) client_id: Option<String>,
 
     /// Read the client secret from this file (a trailing newline is ignored) instead of
@@ -148,19 +153,39 @@ pub(crate) struct ConnectionArgs {
     pub(crate) certificate_password_file: Option<PathBuf>,
 
     /// The data center (au, uk, us, gov, gcp-us, ...; default: commercial).
-    #[arg(long, value_name = "NAME", env = "AVEPOINT_REGION", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "AVEPOINT_REGION",
+        hide_env_values = true
+    )]
     pub(crate) region: Option<String>,
 
     /// Override the API base URL.
-    #[arg(long, value_name = "URL", env = "AVEPOINT_BASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "AVEPOINT_BASE_URL",
+        hide_env_values = true
+    )]
     pub(crate) base_url: Option<String>,
 
     /// Override the identity service's token URL.
-    #[arg(long, value_name = "URL", env = "AVEPOINT_TOKEN_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "AVEPOINT_TOKEN_URL",
+        hide_env_values = true
+    )]
     pub(crate) token_url: Option<String>,
 
     /// OAuth scopes to request, space-separated (default: elements.license.read.all).
-    #[arg(long, value_name = "SCOPES", env = "AVEPOINT_SCOPE", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "SCOPES",
+        env = "AVEPOINT_SCOPE",
+        hide_env_values = true
+    )]
     pub(crate) scope: Option<String>,
 }
 

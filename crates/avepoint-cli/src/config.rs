@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use avepoint_graph::{ClientBuilder, ClientCertificate, Client, Credentials, DataCenter, Secret};
+use avepoint_graph::{Client, ClientBuilder, ClientCertificate, Credentials, DataCenter, Secret};
 
 use crate::cli::ConnectionArgs;
 use crate::exit::Fatal;
@@ -32,7 +32,9 @@ pub(crate) fn process_env(name: &str) -> Option<String> {
 /// secret and a certificate, an unknown region, an unusable URL, an unreadable secret file or
 /// certificate.
 pub(crate) fn build_client(args: &ConnectionArgs, env: EnvLookup<'_>) -> Result<Client, Fatal> {
-    client_builder(args, env)?.build().map_err(|e| Fatal::config(&e))
+    client_builder(args, env)?
+        .build()
+        .map_err(|e| Fatal::config(&e))
 }
 
 /// The [`ClientBuilder`] the connection settings describe (not built yet).
@@ -40,7 +42,12 @@ pub(crate) fn client_builder(
     args: &ConnectionArgs,
     env: EnvLookup<'_>,
 ) -> Result<ClientBuilder, Fatal> {
-    let non_empty = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    let non_empty = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
     let mut builder = avepoint_graph::Client::builder();
     let region = match non_empty(&args.region) {
         Some(name) => name
@@ -67,8 +74,12 @@ pub(crate) fn client_builder(
     let credentials = credentials(args, env)?;
     tracing::info!(
         region = region.name(),
-        base_url = non_empty(&args.base_url).as_deref().unwrap_or(region.api_base_url()),
-        token_url = non_empty(&args.token_url).as_deref().unwrap_or(region.token_url()),
+        base_url = non_empty(&args.base_url)
+            .as_deref()
+            .unwrap_or(region.api_base_url()),
+        token_url = non_empty(&args.token_url)
+            .as_deref()
+            .unwrap_or(region.token_url()),
         client_id = credentials.client_id().unwrap_or_default(),
         "configured the AvePoint client"
     );
@@ -136,9 +147,8 @@ fn credentials(args: &ConnectionArgs, env: EnvLookup<'_>) -> Result<Credentials,
 
 /// Reads a secret from a file, dropping trailing line breaks; an empty secret is refused.
 pub(crate) fn read_secret_file(path: &Path, flag: &str) -> Result<Secret, Fatal> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Fatal::usage(format!("{flag}: could not read {}: {e}", path.display()))
-    })?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Fatal::usage(format!("{flag}: could not read {}: {e}", path.display())))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Fatal::usage(format!("{flag}: {} is not UTF-8 text", path.display())))?;
     let secret = text.trim_end_matches(['\n', '\r']);

@@ -152,6 +152,9 @@ mod tests {
         assert_eq!(Status::of_authentication_error(&config), Status::Usage);
         let input = SdkError::InvalidInput("empty".into());
         assert_eq!(Status::of_call_error(&input), Status::SomeFailed);
-        assert_eq!(Status::of_authentication_error(&input), Status::Authentication);
+        assert_eq!(
+            Status::of_authentication_error(&input),
+            Status::Authentication
+        );
     }
 }

@@ -76,7 +76,11 @@ impl Source {
 
     /// An in-memory source (tests).
     #[cfg(test)]
-    pub(crate) fn from_reader(ids: Vec<String>, name: &str, reader: impl BufRead + Send + 'static) -> Self {
+    pub(crate) fn from_reader(
+        ids: Vec<String>,
+        name: &str,
+        reader: impl BufRead + Send + 'static,
+    ) -> Self {
         Self {
             ids,
             file: Some((name.to_owned(), Box::new(reader))),
@@ -172,7 +176,11 @@ fn read_all(source: Source, tx: &mpsc::Sender<Item>) {
 
 /// Reads one line (without its `\n`) into `buf`, keeping at most `cap` bytes. Returns
 /// `None` at the end of the input, else whether the line was longer than `cap`.
-fn read_line_capped(r: &mut dyn BufRead, buf: &mut Vec<u8>, cap: usize) -> io::Result<Option<bool>> {
+fn read_line_capped(
+    r: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> io::Result<Option<bool>> {
     buf.clear();
     let mut truncated = false;
     let mut read_any = false;
@@ -247,10 +255,26 @@ mod tests {
         text.extend_from_slice(b"\nok-2\n");
         let items = collect(Source::from_reader(vec![], "f", io::Cursor::new(text)));
         assert_eq!(items.len(), 4);
-        assert_eq!(items[0], Item::Customer { seq: 0, id: "ok-1".into() });
-        assert!(matches!(&items[1], Item::Invalid { seq: 1, message } if message.contains("f line 2: not valid UTF-8")));
-        assert!(matches!(&items[2], Item::Invalid { seq: 2, message } if message.contains("line 3: longer than")));
-        assert_eq!(items[3], Item::Customer { seq: 3, id: "ok-2".into() });
+        assert_eq!(
+            items[0],
+            Item::Customer {
+                seq: 0,
+                id: "ok-1".into()
+            }
+        );
+        assert!(
+            matches!(&items[1], Item::Invalid { seq: 1, message } if message.contains("f line 2: not valid UTF-8"))
+        );
+        assert!(
+            matches!(&items[2], Item::Invalid { seq: 2, message } if message.contains("line 3: longer than"))
+        );
+        assert_eq!(
+            items[3],
+            Item::Customer {
+                seq: 3,
+                id: "ok-2".into()
+            }
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ fn directives(verbose: u8) -> &'static str {
     match verbose {
         // Quiet by default: per-customer failures are reported by the tool itself; only an
         // unusable certificate (expired, not yet valid) is worth a warning.
-        0 => "avepoint_graph::auth=warn",
+        0 => "avepoint_graph::auth::certificate=warn",
         1 => "avepoint=info",
         2 => "avepoint=debug",
         _ => "avepoint=trace",

@@ -57,9 +57,9 @@ async fn fake_server(args: avepoint_fake::FakeServerArgs) -> Result<Status, Fata
     use avepoint_fake::FakeError;
     avepoint_fake::run(args).await.map_err(|e| Fatal {
         status: match e {
-            FakeError::Bind { .. } | FakeError::InvalidConfig(_) | FakeError::InvalidCertificate(_) => {
-                Status::Usage
-            }
+            FakeError::Bind { .. }
+            | FakeError::InvalidConfig(_)
+            | FakeError::InvalidCertificate(_) => Status::Usage,
             _ => Status::SomeFailed,
         },
         message: e.to_string(),

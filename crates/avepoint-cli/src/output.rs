@@ -422,10 +422,8 @@ mod tests {
             .map(str::to_owned)
             .collect();
         assert_eq!(headers, COLUMNS);
-        let records: Vec<csv::StringRecord> = reader
-            .records()
-            .collect::<Result<_, _>>()
-            .expect("records");
+        let records: Vec<csv::StringRecord> =
+            reader.records().collect::<Result<_, _>>().expect("records");
         assert_eq!(records.len(), 3);
         assert_eq!(
             records[0].iter().collect::<Vec<_>>(),
@@ -447,12 +445,12 @@ mod tests {
         feed(&mut TableWriter::new(out.clone()));
         let text = out.text();
         let expected = "\
-CUSTOMER  TYPE        TENANT ID  TENANT NAME                     AVAILABLE  ASSIGNED
-cust-a    salesforce  t1         alpha                                  10        20
-cust-a    salesforce  t3         béta                                    1         0
-cust-b    salesforce  t2         Quote \"Inc\", Ltd\\nline 2                3         4
-cust-c    salesforce  -          (no salesforce tenants)                 0         0
-TOTAL                            3 tenants of 3 customers               14        24
+CUSTOMER  TYPE        TENANT ID  TENANT NAME               AVAILABLE  ASSIGNED
+cust-a    salesforce  t1         alpha                            10        20
+cust-a    salesforce  t3         béta                              1         0
+cust-b    salesforce  t2         Quote \"Inc\", Ltd\\nline 2          3         4
+cust-c    salesforce  -          (no salesforce tenants)           0         0
+TOTAL                            3 tenants of 3 customers         14        24
 ";
         assert_eq!(text, expected);
     }
@@ -465,7 +463,7 @@ TOTAL                            3 tenants of 3 customers               14      
         w.finish().expect("finish");
         assert_eq!(
             out.text(),
-            "CUSTOMER  TYPE  TENANT ID  TENANT NAME                AVAILABLE  ASSIGNED\nTOTAL                      0 tenants of 0 customers          0         0\n"
+            "CUSTOMER  TYPE  TENANT ID  TENANT NAME               AVAILABLE  ASSIGNED\nTOTAL                      0 tenants of 0 customers          0         0\n"
         );
     }
 }

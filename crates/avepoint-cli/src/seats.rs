@@ -23,10 +23,11 @@ pub(crate) async fn run(args: SeatsArgs, verbose: u8) -> Result<Status, Fatal> {
         None
     };
     let mut ids = args.customers;
-    if let Some(demo) = &demo {
-        if ids.is_empty() && args.customers_file.is_none() {
-            ids = demo.customer_ids();
-        }
+    if let Some(demo) = &demo
+        && ids.is_empty()
+        && args.customers_file.is_none()
+    {
+        ids = demo.customer_ids();
     }
     let source = Source::open(ids, args.customers_file.as_deref())?;
     if source.is_empty() {
@@ -68,14 +69,13 @@ fn progress_bar(len: Option<u64>, verbose: u8) -> Option<ProgressBar> {
         return None;
     }
     let pb = match len {
-        Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr())
-            .with_style(
-                ProgressStyle::with_template(
-                    "{spinner} {pos}/{len} customers [{bar:30}] {elapsed} {msg}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-            ),
+        Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr()).with_style(
+            ProgressStyle::with_template(
+                "{spinner} {pos}/{len} customers [{bar:30}] {elapsed} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        ),
         None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
             ProgressStyle::with_template("{spinner} {pos} customers {elapsed} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
@@ -139,16 +139,15 @@ impl Job {
                     id,
                     result: Ok(tenants),
                 } => {
-                    let written =
-                        quiet(progress, || sink.customer(seq, &id, self.tenant_type, &tenants));
+                    let written = quiet(progress, || {
+                        sink.customer(seq, &id, self.tenant_type, &tenants)
+                    });
                     if let Err(e) = written {
                         return write_failed(&e, status);
                     }
                 }
                 Done::Customer {
-                    id,
-                    result: Err(e),
-                    ..
+                    id, result: Err(e), ..
                 } => {
                     failed += 1;
                     status = status.max(Status::of_call_error(&e));

@@ -46,7 +46,10 @@ fn config() -> FakeConfig {
     ));
     FakeConfig::demo()
         .with_dataset(Dataset::demo().with_customer(odd))
-        .with_client(RegisteredClient::with_secret(LOG_CLIENT_ID, LOG_CLIENT_SECRET))
+        .with_client(RegisteredClient::with_secret(
+            LOG_CLIENT_ID,
+            LOG_CLIENT_SECRET,
+        ))
 }
 
 fn server() -> BackgroundFakeServer {
@@ -154,18 +157,19 @@ fn table_output() {
 #[test]
 fn status_filter_and_other_types() {
     let server = server();
-    let r = run(avepoint(&server).args([
-        "seats",
-        "-t",
-        "1",
-        "--status",
-        "available",
-        "-o",
-        "json",
-        "--concurrency",
-        "1",
-    ])
-    .args(demo_ids().iter().flat_map(|id| ["-c", id.as_str()])));
+    let r = run(avepoint(&server)
+        .args([
+            "seats",
+            "-t",
+            "1",
+            "--status",
+            "available",
+            "-o",
+            "json",
+            "--concurrency",
+            "1",
+        ])
+        .args(demo_ids().iter().flat_map(|id| ["-c", id.as_str()])));
     assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
     insta::assert_snapshot!("json_salesforce_available", r.stdout);
 }
@@ -239,7 +243,8 @@ fn partial_failure_exits_1_and_keeps_the_others() {
 #[test]
 fn every_customer_failing_still_gives_valid_json() {
     let server = server();
-    let r = run(avepoint(&server).args(["seats", "-t", "m365", "-o", "json", "-c", "x", "-c", "y"]));
+    let r =
+        run(avepoint(&server).args(["seats", "-t", "m365", "-o", "json", "-c", "x", "-c", "y"]));
     assert_eq!(r.code, Some(1));
     assert_eq!(r.stdout, "[]\n");
 }
@@ -272,37 +277,70 @@ fn usage_and_configuration_errors_exit_2() {
         }),
         ("missing secret", {
             let mut c = avepoint(&server);
-            c.env_remove("AVEPOINT_CLIENT_SECRET").args(["seats", "-t", "m365", "-c", id]);
+            c.env_remove("AVEPOINT_CLIENT_SECRET")
+                .args(["seats", "-t", "m365", "-c", id]);
             c
         }),
         ("missing client id", {
             let mut c = avepoint(&server);
-            c.env_remove("AVEPOINT_CLIENT_ID").args(["seats", "-t", "m365", "-c", id]);
+            c.env_remove("AVEPOINT_CLIENT_ID")
+                .args(["seats", "-t", "m365", "-c", id]);
             c
         }),
         ("bad region", {
             let mut c = avepoint(&server);
-            c.env("AVEPOINT_REGION", "mars").args(["seats", "-t", "m365", "-c", id]);
+            c.env("AVEPOINT_REGION", "mars")
+                .args(["seats", "-t", "m365", "-c", id]);
             c
         }),
         ("plain http to a remote host", {
             let mut c = avepoint(&server);
-            c.args(["seats", "-t", "m365", "-c", id, "--base-url", "http://example.com"]);
+            c.args([
+                "seats",
+                "-t",
+                "m365",
+                "-c",
+                id,
+                "--base-url",
+                "http://example.com",
+            ]);
             c
         }),
         ("unreadable certificate", {
             let mut c = avepoint(&server);
-            c.args(["seats", "-t", "m365", "-c", id, "--certificate", "/nonexistent/c.pfx"]);
+            c.args([
+                "seats",
+                "-t",
+                "m365",
+                "-c",
+                id,
+                "--certificate",
+                "/nonexistent/c.pfx",
+            ]);
             c
         }),
         ("missing customers file", {
             let mut c = avepoint(&server);
-            c.args(["seats", "-t", "m365", "--customers-file", "/nonexistent/ids.txt"]);
+            c.args([
+                "seats",
+                "-t",
+                "m365",
+                "--customers-file",
+                "/nonexistent/ids.txt",
+            ]);
             c
         }),
         ("missing secret file", {
             let mut c = avepoint(&server);
-            c.args(["seats", "-t", "m365", "-c", id, "--client-secret-file", "/nonexistent/s"]);
+            c.args([
+                "seats",
+                "-t",
+                "m365",
+                "-c",
+                id,
+                "--client-secret-file",
+                "/nonexistent/s",
+            ]);
             c
         }),
     ];
@@ -328,7 +366,12 @@ fn wrong_secret_exits_3_before_any_api_call() {
     let r = run(&mut cmd);
     assert_eq!(r.code, Some(3), "stderr: {}", r.stderr);
     assert!(r.stderr.contains("invalid_client"), "{}", r.stderr);
-    assert_eq!(r.stderr.lines().count(), 1, "one error, not one per customer: {}", r.stderr);
+    assert_eq!(
+        r.stderr.lines().count(),
+        1,
+        "one error, not one per customer: {}",
+        r.stderr
+    );
     assert!(!r.stderr.contains("wrong-secret"));
     assert_eq!(r.stdout, "");
     assert_eq!(server.counters().api_requests, 0);
@@ -369,7 +412,15 @@ fn secret_from_a_file() {
     let r = run(avepoint(&server)
         .env("AVEPOINT_CLIENT_SECRET", "ignored-because-the-flag-wins")
         .arg("seats")
-        .args(["-t", "m365", "-o", "csv", "-c", &ids[0], "--client-secret-file"])
+        .args([
+            "-t",
+            "m365",
+            "-o",
+            "csv",
+            "-c",
+            &ids[0],
+            "--client-secret-file",
+        ])
         .arg(&file));
     assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
     assert_eq!(r.stdout.lines().count(), 3, "{}", r.stdout);
@@ -389,7 +440,9 @@ fn certificate_authentication() {
         cmd.env_remove("AVEPOINT_CLIENT_SECRET")
             .env("AVEPOINT_CLIENT_ID", demo::CERT_CLIENT_ID)
             .env("AVEPOINT_CERTIFICATE", fixtures.join(file))
-            .args(["seats", "-t", "d365", "-o", "json", "-c", &ids[0], "-c", &ids[1]]);
+            .args([
+                "seats", "-t", "d365", "-o", "json", "-c", &ids[0], "-c", &ids[1],
+            ]);
         if let Some(p) = password {
             cmd.env("AVEPOINT_CERTIFICATE_PASSWORD", p);
         }
@@ -471,19 +524,32 @@ fn debug_logs_hold_no_secret_and_no_token() {
     let r = run(avepoint(&server)
         .env("AVEPOINT_CLIENT_ID", LOG_CLIENT_ID)
         .env("AVEPOINT_CLIENT_SECRET", LOG_CLIENT_SECRET)
-        .args(["-vv", "seats", "-t", "m365", "-o", "json", "-c", &ids[0], "-c", "missing"]));
+        .args([
+            "-vv", "seats", "-t", "m365", "-o", "json", "-c", &ids[0], "-c", "missing",
+        ]));
     assert_eq!(r.code, Some(1), "stderr: {}", r.stderr);
-    assert!(r.stderr.contains("DEBUG"), "-vv gives debug logs: {}", r.stderr);
+    assert!(
+        r.stderr.contains("DEBUG"),
+        "-vv gives debug logs: {}",
+        r.stderr
+    );
     assert!(r.stderr.contains(LOG_CLIENT_ID), "{}", r.stderr);
     assert!(!r.stderr.contains(LOG_CLIENT_SECRET), "{}", r.stderr);
-    assert!(!r.stderr.to_ascii_lowercase().contains("bearer "), "{}", r.stderr);
+    assert!(
+        !r.stderr.to_ascii_lowercase().contains("bearer "),
+        "{}",
+        r.stderr
+    );
     // The fake's tokens are 32 random bytes in unpadded base64url: 43 characters.
     let token_like = r
         .stderr
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
         .filter(|w| w.len() >= 40 && !w.contains("avepoint"))
         .collect::<Vec<_>>();
-    assert!(token_like.is_empty(), "token-like strings in the logs: {token_like:?}");
+    assert!(
+        token_like.is_empty(),
+        "token-like strings in the logs: {token_like:?}"
+    );
     assert_eq!(server.counters().tokens_issued, 1);
     // Without -v there are no logs at all.
     let quiet = run(avepoint(&server).args(["seats", "-t", "m365", "-c", &ids[0]]));
@@ -497,7 +563,16 @@ fn demo_mode_needs_no_credentials() {
     assert!(r.stderr.starts_with("note: demo mode"), "{}", r.stderr);
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
     insta::assert_snapshot!("demo_table_m365", r.stdout);
-    let r = run(bare().args(["seats", "--demo", "-t", "google", "-o", "json", "--concurrency", "1"]));
+    let r = run(bare().args([
+        "seats",
+        "--demo",
+        "-t",
+        "google",
+        "-o",
+        "json",
+        "--concurrency",
+        "1",
+    ]));
     assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
     assert_eq!(json(&r.stdout).len(), 4, "{}", r.stdout);
     let r = run(bare().args(["seats", "--demo", "-t", "m365", "-c", "unknown"]));
@@ -513,7 +588,17 @@ fn customers_from_stdin() {
         ids[0], ids[1], ODD_CUSTOMER, ids[0]
     );
     let r = run(avepoint(&server)
-        .args(["seats", "-t", "m365", "-o", "csv", "--concurrency", "1", "--customers-file", "-"])
+        .args([
+            "seats",
+            "-t",
+            "m365",
+            "-o",
+            "csv",
+            "--concurrency",
+            "1",
+            "--customers-file",
+            "-",
+        ])
         .write_stdin(input));
     assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
     insta::assert_snapshot!("csv_from_stdin", r.stdout);
@@ -527,7 +612,16 @@ fn customers_from_a_file_after_the_flags() {
     let file = dir.path().join("ids.txt");
     std::fs::write(&file, format!("{}\n{}\n", ids[2], ids[3])).expect("write");
     let r = run(avepoint(&server)
-        .args(["seats", "-t", "m365", "-o", "table", "-c", &ids[1], "--customers-file"])
+        .args([
+            "seats",
+            "-t",
+            "m365",
+            "-o",
+            "table",
+            "-c",
+            &ids[1],
+            "--customers-file",
+        ])
         .arg(&file));
     assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
     let customers: Vec<&str> = r
@@ -549,11 +643,23 @@ fn help_documents_exit_codes_and_hides_secrets() {
         .env("AVEPOINT_BASE_URL", "https://base-url-value-789")
         .args(["seats", "--help"]));
     assert_eq!(r.code, Some(0));
-    for needle in ["Exit codes:", "AVEPOINT_CLIENT_SECRET", "--client-secret-file", "--demo"] {
+    for needle in [
+        "Exit codes:",
+        "AVEPOINT_CLIENT_SECRET",
+        "--client-secret-file",
+        "--demo",
+    ] {
         assert!(r.stdout.contains(needle), "{needle} missing from help");
     }
-    for value in ["client-id-value-123", "secret-value-456", "base-url-value-789"] {
+    for value in [
+        "client-id-value-123",
+        "secret-value-456",
+        "base-url-value-789",
+    ] {
         assert!(!r.stdout.contains(value), "help shows {value}");
     }
-    assert!(!r.stdout.contains("--client-secret "), "there is no --client-secret flag");
+    assert!(
+        !r.stdout.contains("--client-secret "),
+        "there is no --client-secret flag"
+    );
 }
