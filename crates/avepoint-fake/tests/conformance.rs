@@ -1,0 +1,463 @@
+//! Conformance of the fake with `openapi/avepoint-graph.yaml`: every response of every route
+//! the fake serves (successes, errors, faults, token responses) is validated against the
+//! spec's schemas, its status must be one the spec lists for the operation, and the headers
+//! the spec declares must be present.
+//!
+//! The validator below implements the subset of OpenAPI 3.0 schema keywords the spec uses
+//! (`$ref`, `type`, `format` int32/int64, `enum`, `required`, `properties`,
+//! `additionalProperties`, `items`, `minimum`, `minLength`, `nullable`) and refuses any
+//! other keyword, so a spec change it cannot check fails loudly instead of passing silently.
+#![allow(missing_docs, clippy::unwrap_used)]
+
+mod common;
+
+use avepoint_fake::{
+    Customer, Dataset, FakeConfig, Fault, RetryAfter, Tenant, TenantKind, demo, seats::SEATS_ROUTE,
+    token::TOKEN_PATH,
+};
+use common::*;
+use serde_json::{Value, json};
+
+const SPEC_PATH: &str =
+    "/partner/external/v3/general/customers/{customerId}/3rd-party-products/type/{type}/users";
+
+fn spec() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../openapi/avepoint-graph.yaml"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_yaml::from_str(&text).unwrap()
+}
+
+/// Follows a local `$ref` (`#/components/...`).
+fn resolve<'a>(spec: &'a Value, value: &'a Value) -> &'a Value {
+    match value.get("$ref").and_then(Value::as_str) {
+        Some(reference) => {
+            let pointer = reference.strip_prefix('#').expect("local $ref");
+            let target = spec
+                .pointer(pointer)
+                .unwrap_or_else(|| panic!("dangling {reference}"));
+            resolve(spec, target)
+        }
+        None => value,
+    }
+}
+
+const KEYWORDS: [&str; 14] = [
+    "$ref",
+    "type",
+    "format",
+    "enum",
+    "required",
+    "properties",
+    "additionalProperties",
+    "items",
+    "minimum",
+    "minLength",
+    "nullable",
+    "description",
+    "example",
+    "title",
+];
+
+fn validate(spec: &Value, schema: &Value, instance: &Value, at: &str, errors: &mut Vec<String>) {
+    let schema = resolve(spec, schema);
+    let Some(object) = schema.as_object() else {
+        errors.push(format!("{at}: schema is not an object"));
+        return;
+    };
+    for key in object.keys() {
+        assert!(
+            KEYWORDS.contains(&key.as_str()),
+            "unsupported schema keyword `{key}` at {at}"
+        );
+    }
+    if instance.is_null() && schema.get("nullable") == Some(&Value::Bool(true)) {
+        return;
+    }
+    if let Some(t) = schema.get("type").and_then(Value::as_str) {
+        let ok = match t {
+            "object" => instance.is_object(),
+            "array" => instance.is_array(),
+            "string" => instance.is_string(),
+            "integer" => instance.is_i64() || instance.is_u64(),
+            "number" => instance.is_number(),
+            "boolean" => instance.is_boolean(),
+            other => panic!("unknown type {other}"),
+        };
+        if !ok {
+            errors.push(format!("{at}: expected {t}, got {instance}"));
+            return;
+        }
+    }
+    match schema.get("format").and_then(Value::as_str) {
+        Some("int32") if instance.as_i64().is_none_or(|i| i32::try_from(i).is_err()) => {
+            errors.push(format!("{at}: not an int32: {instance}"));
+        }
+        Some("int64") if instance.as_i64().is_none() => {
+            errors.push(format!("{at}: not an int64: {instance}"));
+        }
+        _ => {}
+    }
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+        && !allowed.contains(instance)
+    {
+        errors.push(format!("{at}: {instance} not in {allowed:?}"));
+    }
+    if let Some(min) = schema.get("minimum").and_then(Value::as_f64)
+        && instance.as_f64().is_some_and(|v| v < min)
+    {
+        errors.push(format!("{at}: {instance} < {min}"));
+    }
+    if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
+        && instance
+            .as_str()
+            .is_some_and(|s| (s.chars().count() as u64) < min)
+    {
+        errors.push(format!("{at}: shorter than {min}"));
+    }
+    if let Some(map) = instance.as_object() {
+        for name in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = name.as_str().unwrap();
+            if !map.contains_key(name) {
+                errors.push(format!("{at}: missing required `{name}`"));
+            }
+        }
+        let properties = schema.get("properties").and_then(Value::as_object);
+        for (name, value) in map {
+            match properties.and_then(|p| p.get(name)) {
+                Some(property) => validate(spec, property, value, &format!("{at}.{name}"), errors),
+                None => match schema.get("additionalProperties") {
+                    Some(Value::Bool(false)) => errors.push(format!("{at}: unexpected `{name}`")),
+                    Some(extra @ Value::Object(_)) => {
+                        validate(spec, extra, value, &format!("{at}.{name}"), errors);
+                    }
+                    // OpenAPI 3.0 default: additional properties allowed.
+                    _ => {}
+                },
+            }
+        }
+    }
+    if let (Some(items), Some(list)) = (schema.get("items"), instance.as_array()) {
+        for (i, item) in list.iter().enumerate() {
+            validate(spec, items, item, &format!("{at}[{i}]"), errors);
+        }
+    }
+}
+
+/// Checks one response of the seats operation against the spec.
+async fn check_seats_response(spec: &Value, label: &str, response: reqwest::Response) -> u16 {
+    let status = response.status().as_u16();
+    let operation = &spec["paths"][SPEC_PATH]["post"];
+    let declared = operation["responses"]
+        .get(status.to_string())
+        .unwrap_or_else(|| panic!("{label}: status {status} is not listed for the operation"));
+    let declared = resolve(spec, declared);
+    for header in declared["headers"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(h, _)| h)
+    {
+        // Retry-After is optional for the service to send; the fake sends it when configured.
+        if header.eq_ignore_ascii_case("retry-after") {
+            continue;
+        }
+        assert!(
+            response.headers().contains_key(header.as_str()),
+            "{label}: header {header} missing"
+        );
+    }
+    let content = declared["content"].as_object().expect("content");
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let (media, body_schema) = content
+        .iter()
+        .find(|(media, _)| *media == "*/*" || content_type.starts_with(media.as_str()))
+        .unwrap_or_else(|| panic!("{label}: content type {content_type} not declared"));
+    let body: Value = response
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{label}: body is not JSON ({media}): {e}"));
+    let mut errors = Vec::new();
+    validate(spec, &body_schema["schema"], &body, "$", &mut errors);
+    assert!(errors.is_empty(), "{label}: {errors:#?}\n{body}");
+    status
+}
+
+#[test]
+fn routes_match_the_spec() {
+    let spec = spec();
+    let normalize = |p: &str| {
+        let mut out = String::new();
+        let mut inside = false;
+        for c in p.chars() {
+            match c {
+                '{' => {
+                    inside = true;
+                    out.push_str("{}");
+                }
+                '}' => inside = false,
+                c if !inside => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    };
+    assert!(spec["paths"].get(SPEC_PATH).is_some());
+    assert_eq!(normalize(SEATS_ROUTE), normalize(SPEC_PATH));
+    let token_url =
+        spec["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]["tokenUrl"]
+            .as_str()
+            .unwrap();
+    assert!(token_url.ends_with(TOKEN_PATH), "{token_url}");
+    let scopes =
+        spec["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]["scopes"]
+            .as_object()
+            .unwrap();
+    assert!(scopes.contains_key(demo::SCOPE_LICENSE_READ_ALL));
+    assert_eq!(
+        spec["paths"][SPEC_PATH]["post"]["security"][0]["oauth2"][0],
+        demo::SCOPE_LICENSE_READ_ALL
+    );
+}
+
+#[tokio::test]
+async fn every_seats_response_conforms() {
+    let spec = spec();
+    let dataset =
+        Dataset::demo().with_customer(Customer::new("a/b c?#%", "Odd").with_tenant(Tenant::new(
+            "t",
+            "odd",
+            TenantKind::Google,
+            0,
+            3,
+        )));
+    let server = start_with(FakeConfig::demo().with_dataset(dataset.clone())).await;
+    let token = demo_token(&server).await;
+    let limited = token_for(&server, demo::LIMITED_CLIENT_ID, demo::CLIENT_SECRET).await;
+    let mut statuses = std::collections::BTreeSet::new();
+
+    // 200: every customer, type and filter.
+    for id in dataset.customer_ids() {
+        for t in ["0", "1", "2", "3"] {
+            for body in [
+                None,
+                Some("{}"),
+                Some(r#"{"licenseAssignedStatus":0}"#),
+                Some(r#"{"licenseAssignedStatus":1}"#),
+            ] {
+                let r = seats(&server, Some(&token), &id, t, body).await;
+                let label = format!("{id} type {t} body {body:?}");
+                assert_eq!(r.status(), 200, "{label}");
+                statuses.insert(check_seats_response(&spec, &label, r).await);
+            }
+        }
+    }
+    // A generated customer.
+    let generated = Dataset::generated(10, 5);
+    let server_generated = start_with(FakeConfig::demo().with_dataset(generated.clone())).await;
+    let token_generated = demo_token(&server_generated).await;
+    for id in generated.customer_ids() {
+        let r = seats(&server_generated, Some(&token_generated), &id, "0", None).await;
+        statuses.insert(check_seats_response(&spec, &id, r).await);
+    }
+
+    // Errors.
+    let cases: Vec<(&str, Option<&str>, &str, &str, Option<&str>)> = vec![
+        ("bad type", Some(&token), CONTOSO, "9", None),
+        ("bad body", Some(&token), CONTOSO, "0", Some("{")),
+        (
+            "bad status",
+            Some(&token),
+            CONTOSO,
+            "0",
+            Some(r#"{"licenseAssignedStatus":5}"#),
+        ),
+        ("no token", None, CONTOSO, "0", None),
+        ("bad token", Some("nope"), CONTOSO, "0", None),
+        ("no scope", Some(&limited), CONTOSO, "0", None),
+        ("unknown customer", Some(&token), "nobody", "0", None),
+    ];
+    for (label, token, customer, t, body) in cases {
+        let r = seats(&server, token, customer, t, body).await;
+        statuses.insert(check_seats_response(&spec, label, r).await);
+    }
+
+    // Faults.
+    let control = server.control();
+    control.inject_api(Fault::rate_limited(1), 1);
+    control.inject_api(
+        Fault::TooManyRequests {
+            retry_after: Some(RetryAfter::HttpDate(std::time::Duration::from_secs(5))),
+        },
+        1,
+    );
+    control.inject_api(Fault::TooManyRequests { retry_after: None }, 1);
+    control.inject_api(Fault::unavailable(2), 1);
+    control.inject_api(Fault::InternalServerError, 1);
+    for label in ["429", "429 date", "429 bare", "503", "500"] {
+        let r = seats(&server, Some(&token), CONTOSO, "0", None).await;
+        if let Some(retry_after) = r.headers().get("retry-after") {
+            let value = retry_after.to_str().unwrap();
+            assert!(
+                value.parse::<u64>().is_ok() || httpdate::parse_http_date(value).is_ok(),
+                "{label}: Retry-After {value}"
+            );
+        }
+        statuses.insert(check_seats_response(&spec, label, r).await);
+    }
+    assert_eq!(
+        statuses.into_iter().collect::<Vec<_>>(),
+        [200, 400, 401, 403, 404, 429, 500, 503],
+        "every status the spec lists was exercised"
+    );
+}
+
+/// The token response of RFC 6749 §5.1 (the spec names the flow but has no schema for it).
+fn token_success_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["access_token", "token_type", "expires_in", "scope"],
+        "properties": {
+            "access_token": {"type": "string", "minLength": 1},
+            "token_type": {"type": "string", "enum": ["Bearer"]},
+            "expires_in": {"type": "integer", "format": "int64", "minimum": 0},
+            "scope": {"type": "string"}
+        }
+    })
+}
+
+/// An OAuth error (RFC 6749 §5.2) must also satisfy the spec's `Error` schema.
+fn token_error_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "string", "enum": [
+                "invalid_request", "invalid_client", "invalid_grant",
+                "unauthorized_client", "unsupported_grant_type", "invalid_scope"
+            ]},
+            "error_description": {"type": "string"}
+        }
+    })
+}
+
+#[tokio::test]
+async fn token_responses_conform() {
+    let spec = spec();
+    let error_schema = json!({"$ref": "#/components/schemas/Error"});
+    let server = start().await;
+    let ok = [
+        vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", demo::CLIENT_ID),
+            ("client_secret", demo::CLIENT_SECRET),
+        ],
+        vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", demo::CLIENT_ID),
+            ("client_secret", demo::CLIENT_SECRET),
+            ("scope", demo::SCOPE_LICENSE_READ_ALL),
+        ],
+    ];
+    let jwt = sign_jwt(
+        &demo_header(),
+        &demo_claims(&server.token_url(), "conf-1"),
+        demo::KEY_PEM,
+    );
+    let mut responses = Vec::new();
+    for fields in &ok {
+        responses.push(("ok", token_request(&server, fields).await));
+    }
+    responses.push(("assertion", assertion_request(&server, &jwt).await));
+    let bad: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            "wrong secret",
+            vec![
+                ("grant_type", "client_credentials"),
+                ("client_id", demo::CLIENT_ID),
+                ("client_secret", "x"),
+            ],
+        ),
+        (
+            "bad grant",
+            vec![
+                ("grant_type", "password"),
+                ("client_id", demo::CLIENT_ID),
+                ("client_secret", demo::CLIENT_SECRET),
+            ],
+        ),
+        (
+            "bad scope",
+            vec![
+                ("grant_type", "client_credentials"),
+                ("client_id", demo::CLIENT_ID),
+                ("client_secret", demo::CLIENT_SECRET),
+                ("scope", "x.y"),
+            ],
+        ),
+        ("no grant", vec![("client_id", demo::CLIENT_ID)]),
+    ];
+    for (label, fields) in &bad {
+        responses.push((label, token_request(&server, fields).await));
+    }
+    responses.push(("replay", assertion_request(&server, &jwt).await));
+
+    for (label, response) in responses {
+        let status = response.status().as_u16();
+        assert!(response.headers().contains_key("x-request-id"), "{label}");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{label}"
+        );
+        let body: Value = response.json().await.unwrap();
+        let mut errors = Vec::new();
+        if status == 200 {
+            validate(&spec, &token_success_schema(), &body, "$", &mut errors);
+        } else {
+            assert!([400, 401].contains(&status), "{label}: {status}");
+            validate(&spec, &token_error_schema(), &body, "$", &mut errors);
+            validate(&spec, &error_schema, &body, "$", &mut errors);
+        }
+        assert!(errors.is_empty(), "{label}: {errors:#?} {body}");
+    }
+}
+
+#[test]
+fn the_validator_rejects_what_it_should() {
+    let spec = spec();
+    let seats_schema =
+        json!({"type": "array", "items": {"$ref": "#/components/schemas/TenantUserSeats"}});
+    for bad in [
+        json!({}),
+        json!([{"id": "x", "name": "y", "availableUserSeat": -1, "assignedUserSeat": 0}]),
+        json!([{"id": "x", "name": "y", "availableUserSeat": 1.5, "assignedUserSeat": 0}]),
+        json!([{"id": "x", "availableUserSeat": 1, "assignedUserSeat": 0}]),
+        json!([{"id": 1, "name": "y", "availableUserSeat": 1, "assignedUserSeat": 0}]),
+    ] {
+        let mut errors = Vec::new();
+        validate(&spec, &seats_schema, &bad, "$", &mut errors);
+        assert!(!errors.is_empty(), "{bad}");
+    }
+    let mut errors = Vec::new();
+    validate(
+        &spec,
+        &json!({"$ref": "#/components/schemas/TenantType"}),
+        &json!(4),
+        "$",
+        &mut errors,
+    );
+    assert!(!errors.is_empty());
+}
