@@ -272,7 +272,9 @@ async fn every_seats_response_conforms() {
     }
 
     // Errors.
-    let cases: Vec<(&str, Option<&str>, &str, &str, Option<&str>)> = vec![
+    // (label, token, customer, type, body)
+    type Case<'a> = (&'a str, Option<&'a str>, &'a str, &'a str, Option<&'a str>);
+    let cases: Vec<Case<'_>> = vec![
         ("bad type", Some(&token), CONTOSO, "9", None),
         ("bad body", Some(&token), CONTOSO, "0", Some("{")),
         (
