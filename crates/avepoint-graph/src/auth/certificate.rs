@@ -167,10 +167,10 @@ impl ClientCertificate {
 
     /// Loads a certificate from a file.
     ///
-    /// `.pfx` and `.p12` files, and files whose content is binary (DER), are read as PKCS#12
-    /// with `password` (no password: the empty one); anything else is read as a PEM bundle
-    /// holding the private key and the certificate (see
-    /// [`ClientCertificate::from_pem_bundle`]).
+    /// PEM text (by content, whatever the extension) is read as a bundle holding the private
+    /// key and the certificate (see [`ClientCertificate::from_pem_bundle`]; `password` is not
+    /// used). Anything else, `.pfx` and `.p12` files and binary (DER) content, is read as
+    /// PKCS#12 with `password` (no password: the empty one).
     ///
     /// # Errors
     ///
@@ -188,12 +188,13 @@ impl ClientCertificate {
             .extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| e.eq_ignore_ascii_case("pfx") || e.eq_ignore_ascii_case("p12"));
-        let looks_like_der = bytes.first() == Some(&0x30) && !contains(&bytes, b"-----BEGIN");
+        let is_pem = contains(&bytes, b"-----BEGIN");
+        let looks_like_der = bytes.first() == Some(&0x30);
         let in_file = |e: Error| match e {
             Error::Config(m) => Error::Config(format!("{}: {m}", path.display())),
             other => other,
         };
-        if by_extension || looks_like_der {
+        if !is_pem && (by_extension || looks_like_der) {
             let empty = Secret::new("");
             return Self::from_pkcs12(&bytes, password.unwrap_or(&empty)).map_err(|e| {
                 match (e, password) {
@@ -699,6 +700,13 @@ pub(crate) mod tests {
         assert_is_demo(&loaded.expect("DER by content"));
         let message = config_message(without_password);
         assert!(message.contains("no password was given"), "{message}");
+
+        // PEM content is recognised whatever the extension says.
+        let misnamed = temp_path("bundle.pfx");
+        std::fs::write(&misnamed, DEMO_COMBINED).expect("write temp file");
+        let loaded = ClientCertificate::from_file(&misnamed, Some(&demo_password()));
+        std::fs::remove_file(&misnamed).expect("remove temp file");
+        assert_is_demo(&loaded.expect("PEM by content"));
 
         let missing = config_message(ClientCertificate::from_file(temp_path("missing.pfx"), None));
         assert!(
