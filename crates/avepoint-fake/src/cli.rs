@@ -91,6 +91,11 @@ pub struct FakeServerArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub drop_first: u32,
 
+    /// Close the first N TCP connections right after accept, before any request is read
+    /// (applies to both endpoints).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub refuse_connections: u64,
+
     /// Retry-After of 429 and 503 responses, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 1)]
     pub retry_after: u64,
@@ -129,6 +134,7 @@ impl Default for FakeServerArgs {
             error_first: 0,
             malformed_first: 0,
             drop_first: 0,
+            refuse_connections: 0,
             retry_after: 1,
             retry_after_date: false,
             write_fixtures: None,
@@ -206,6 +212,7 @@ impl FakeServerArgs {
                 token,
                 api,
                 retry_after,
+                refuse_connections: self.refuse_connections,
             },
             ..FakeConfig::default()
         })

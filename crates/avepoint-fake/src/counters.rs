@@ -22,6 +22,9 @@ pub struct CountersSnapshot {
     pub faults_injected: u64,
     /// Requests whose connection was dropped without a response.
     pub dropped_requests: u64,
+    /// Connections closed right after accept, before any request was read
+    /// ([`crate::FakeControl::refuse_connections`]).
+    pub refused_connections: u64,
     /// Responses sent, by HTTP status code.
     pub responses_by_status: BTreeMap<u16, u64>,
 }
@@ -48,6 +51,7 @@ pub(crate) struct Counters {
     pub(crate) other_requests: AtomicU64,
     pub(crate) faults_injected: AtomicU64,
     pub(crate) dropped_requests: AtomicU64,
+    pub(crate) refused_connections: AtomicU64,
     statuses: Mutex<BTreeMap<u16, u64>>,
 }
 
@@ -74,6 +78,7 @@ impl Counters {
             other_requests: get(&self.other_requests),
             faults_injected: get(&self.faults_injected),
             dropped_requests: get(&self.dropped_requests),
+            refused_connections: get(&self.refused_connections),
             responses_by_status: self
                 .statuses
                 .lock()
@@ -92,6 +97,7 @@ impl Counters {
             &self.other_requests,
             &self.faults_injected,
             &self.dropped_requests,
+            &self.refused_connections,
         ] {
             c.store(0, Ordering::Relaxed);
         }

@@ -153,6 +153,9 @@ pub struct FaultConfig {
     pub api: EndpointFaults,
     /// `Retry-After` of the periodic rate limiting ([`EndpointFaults::rate_limit_every`]).
     pub retry_after: RetryAfter,
+    /// Close this many first TCP connections right after accept, before reading a request
+    /// (see [`crate::FakeControl::refuse_connections`]).
+    pub refuse_connections: u64,
 }
 
 /// What to do with one request.

@@ -4,12 +4,15 @@
 //! Connections are accepted by a hand-written loop (not `axum::serve`) so that each one can
 //! be counted ([`crate::CountersSnapshot::connections`]) and closed on demand: every request
 //! carries a per-connection kill switch in its extensions, which
-//! [`Fault::DropConnection`] pulls to close the TCP connection without writing a response.
+//! [`Fault::DropConnection`] pulls to close the TCP connection without writing a response
+//! (over HTTP/2 that ends every stream of the connection). [`FakeControl::refuse_connections`]
+//! closes connections even earlier, right after accept.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
@@ -119,6 +122,8 @@ pub(crate) struct Shared {
     pub(crate) tokens: token::TokenStore,
     pub(crate) faults: FaultState,
     pub(crate) counters: Counters,
+    /// Connections still to close right after accept.
+    pub(crate) refuse_connections: AtomicU64,
     pub(crate) base_url: String,
     pub(crate) clock_skew: Duration,
     pub(crate) max_assertion_lifetime: Duration,
@@ -183,9 +188,18 @@ impl FakeControl {
         self.shared.faults.set_retry_after(retry_after);
     }
 
-    /// Removes every fault and latency of both endpoints.
+    /// Closes the next `n` accepted TCP connections at once, before reading any request
+    /// (whatever endpoint they were meant for); adds to connections still to refuse.
+    pub fn refuse_connections(&self, n: u64) {
+        self.shared
+            .refuse_connections
+            .fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Removes every fault and latency of both endpoints, and connections still to refuse.
     pub fn clear_faults(&self) {
         self.shared.faults.clear();
+        self.shared.refuse_connections.store(0, Ordering::Relaxed);
     }
 
     /// Makes every access token issued so far expired (the API then answers `401`).
@@ -248,6 +262,7 @@ impl FakeServer {
             tokens: token::TokenStore::new(config.token_lifetime),
             faults: FaultState::new(&config.faults),
             counters: Counters::default(),
+            refuse_connections: AtomicU64::new(config.faults.refuse_connections),
             base_url: base_url_for(addr),
             clock_skew: config.clock_skew,
             max_assertion_lifetime: config.max_assertion_lifetime,
@@ -622,6 +637,16 @@ async fn accept_loop(
             },
         };
         Counters::bump(&shared.counters.connections);
+        if shared
+            .refuse_connections
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            Counters::bump(&shared.counters.refused_connections);
+            tracing::debug!(%peer, "connection refused (injected fault)");
+            drop(stream);
+            continue;
+        }
         let kill = ConnectionKill(Arc::new(Notify::new()));
         let for_requests = kill.clone();
         let service =

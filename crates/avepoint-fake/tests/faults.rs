@@ -123,6 +123,20 @@ async fn dropped_connections_get_no_response() {
     assert_eq!(c.total_responses(), 2);
 }
 
+#[tokio::test]
+async fn refused_connections_are_closed_before_any_request() {
+    let server = start().await;
+    let token = demo_token(&server).await;
+    server.control().refuse_connections(2);
+    for _ in 0..2 {
+        assert!(seats_result(&server, &token).await.is_err());
+    }
+    assert_eq!(seats_result(&server, &token).await.unwrap().status(), 200);
+    let c = server.counters();
+    assert_eq!(c.refused_connections, 2);
+    assert_eq!(c.api_requests, 1, "refused connections carry no request");
+}
+
 async fn seats_result(
     server: &avepoint_fake::FakeServer,
     token: &str,
