@@ -1,5 +1,5 @@
 //! `avepoint-fake`: runs the fake AvePoint identity service and user-seats endpoint.
-//! Logs go to stderr (`RUST_LOG`, default `info`); the URLs and credentials to stdout.
+//! Logs go to stderr (`RUST_LOG`, default `info,avepoint_fake=debug`: one line per request); the URLs and credentials to stdout.
 
 use clap::Parser;
 
@@ -19,8 +19,9 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,avepoint_fake=debug")),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match avepoint_fake::run(cli.args).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

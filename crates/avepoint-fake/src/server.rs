@@ -511,7 +511,7 @@ async fn request_envelope(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
-    tracing::info!(
+    tracing::debug!(
         request_id,
         %method,
         path,
