@@ -26,11 +26,15 @@ Where (default: the commercial data center):
   AVEPOINT_TOKEN_URL  token URL override (https; plain http only to loopback)
   AVEPOINT_SCOPE      OAuth scopes, space-separated (default elements.license.read.all)
 
-Output: stdout carries only data, diagnostics go to stderr. json and csv rows are written
-as each customer's answer arrives (in arrival order; use --concurrency 1 for input order),
-so memory does not grow with the number of customers. table is for people: it buffers
-every row until the end to align the columns, sorts them by input order and adds a totals
-row. A customer without tenants of the type has no json/csv rows (the table shows it).
+Output: stdout carries only data, diagnostics go to stderr. json and csv rows stream out
+while the customers are fetched: in input order by default (a customer's rows are written
+as soon as every customer before it is done; at most 64 x --concurrency finished
+customers wait), or exactly as answers arrive with --order arrival; memory does not grow
+with the number of customers either way, and the JSON array is closed even when some
+customers fail. table is for people: it buffers every row until the end to align the
+columns, keeps input order and adds a totals row. A customer without tenants of the type
+has no json/csv rows (the table shows it). Per-customer errors on stderr follow the same
+order as the rows.
 
 Examples:
   avepoint seats --demo --tenant-type m365
@@ -84,6 +88,15 @@ pub(crate) enum OutputFormat {
     Csv,
 }
 
+/// The order of output rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Order {
+    /// The order of the input customers.
+    Input,
+    /// The order the answers arrive in.
+    Arrival,
+}
+
 /// `avepoint seats`.
 #[derive(Debug, Args)]
 pub(crate) struct SeatsArgs {
@@ -107,6 +120,12 @@ pub(crate) struct SeatsArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
     pub(crate) output: OutputFormat,
+
+    /// Order of json/csv rows: `input` (the customers' order; a finished customer waits for
+    /// slower earlier ones, at most 64 x concurrency are held) or `arrival` (as answers come
+    /// in). Both stream.
+    #[arg(long, value_enum, value_name = "ORDER", default_value_t = Order::Input)]
+    pub(crate) order: Order,
 
     /// How many customers are fetched at the same time (1..=256).
     #[arg(long, value_name = "N", default_value_t = 8,

@@ -12,8 +12,9 @@ fn directives(verbose: u8) -> &'static str {
         // Quiet by default: per-customer failures are reported by the tool itself; only an
         // unusable certificate (expired, not yet valid) is worth a warning.
         0 => "avepoint_graph::auth::certificate=warn",
-        1 => "avepoint=info",
-        2 => "avepoint=debug",
+        // The in-process fake service of --demo logs one line per request: one level quieter.
+        1 => "avepoint=info,avepoint_fake=warn",
+        2 => "avepoint=debug,avepoint_fake=info",
         _ => "avepoint=trace",
     }
 }

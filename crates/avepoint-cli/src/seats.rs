@@ -5,10 +5,13 @@ use std::io::{self, BufWriter, IsTerminal as _};
 use std::time::Duration;
 
 use avepoint_graph::{Client, SeatStatus, TenantSeats, TenantType};
+use std::collections::BTreeMap;
+
 use futures::StreamExt as _;
+use futures::stream::FuturesUnordered;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::SeatsArgs;
+use crate::cli::{Order, SeatsArgs};
 use crate::config;
 use crate::demo::Demo;
 use crate::exit::{Fatal, Status};
@@ -54,6 +57,7 @@ pub(crate) async fn run(args: SeatsArgs, verbose: u8) -> Result<Status, Fatal> {
         tenant_type: args.tenant_type,
         status: args.status,
         concurrency: usize::from(args.concurrency),
+        order: args.order,
     };
     let result = job.run(source, sink.as_mut(), progress.as_ref()).await;
     if let Some(pb) = &progress {
@@ -91,7 +95,12 @@ struct Job {
     tenant_type: TenantType,
     status: Option<SeatStatus>,
     concurrency: usize,
+    order: Order,
 }
+
+/// How many finished customers may wait for an earlier, slower one in `--order input`, per
+/// unit of concurrency. Bounds memory while keeping every slot busy behind a slow customer.
+const REORDER_WINDOW_PER_SLOT: u64 = 64;
 
 /// The outcome of one input entry.
 enum Done {
@@ -101,8 +110,17 @@ enum Done {
         result: Result<Vec<TenantSeats>, avepoint_graph::Error>,
     },
     Invalid {
+        seq: u64,
         message: String,
     },
+}
+
+impl Done {
+    fn seq(&self) -> u64 {
+        match self {
+            Self::Customer { seq, .. } | Self::Invalid { seq, .. } => *seq,
+        }
+    }
 }
 
 /// Runs `f` with the progress bar hidden, so output and messages do not mix with it.
@@ -113,9 +131,52 @@ fn quiet<T>(progress: Option<&ProgressBar>, f: impl FnOnce() -> T) -> T {
     }
 }
 
+/// What has been reported so far.
+struct Tally<'a> {
+    sink: &'a mut dyn Sink,
+    progress: Option<&'a ProgressBar>,
+    tenant_type: TenantType,
+    status: Status,
+    total: u64,
+    failed: u64,
+}
+
+impl Tally<'_> {
+    /// Writes one finished entry: rows to the sink, a failure to stderr.
+    fn report(&mut self, done: Done) -> io::Result<()> {
+        self.total += 1;
+        let progress = self.progress;
+        match done {
+            Done::Customer {
+                seq,
+                id,
+                result: Ok(tenants),
+            } => {
+                let (sink, tenant_type) = (&mut *self.sink, self.tenant_type);
+                quiet(progress, || sink.customer(seq, &id, tenant_type, &tenants))?;
+            }
+            Done::Customer {
+                id, result: Err(e), ..
+            } => {
+                self.failed += 1;
+                self.status = self.status.max(Status::of_call_error(&e));
+                let id = id.escape_debug();
+                quiet(progress, || eprintln!("error: customer {id}: {e}"));
+            }
+            Done::Invalid { message, .. } => {
+                self.failed += 1;
+                self.status = self.status.max(Status::SomeFailed);
+                quiet(progress, || eprintln!("error: {message}"));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Job {
     /// Fetches every customer of `source`, at most `concurrency` at a time, writing each
-    /// answer to `sink` as it arrives and each failure to stderr.
+    /// answer to `sink` as soon as its turn comes (`--order input`) or as it arrives
+    /// (`--order arrival`), and each failure to stderr.
     async fn run(
         &self,
         source: Source,
@@ -125,46 +186,24 @@ impl Job {
         if let Err(e) = quiet(progress, || sink.begin()) {
             return write_failed(&e, Status::Success);
         }
-        let mut results = source
-            .into_stream()
-            .map(|item| self.fetch(item))
-            .buffer_unordered(self.concurrency);
-        let mut status = Status::Success;
-        let (mut total, mut failed) = (0u64, 0u64);
-        while let Some(done) = results.next().await {
-            total += 1;
-            match done {
-                Done::Customer {
-                    seq,
-                    id,
-                    result: Ok(tenants),
-                } => {
-                    let written = quiet(progress, || {
-                        sink.customer(seq, &id, self.tenant_type, &tenants)
-                    });
-                    if let Err(e) = written {
-                        return write_failed(&e, status);
-                    }
-                }
-                Done::Customer {
-                    id, result: Err(e), ..
-                } => {
-                    failed += 1;
-                    status = status.max(Status::of_call_error(&e));
-                    let id = id.escape_debug();
-                    quiet(progress, || eprintln!("error: customer {id}: {e}"));
-                }
-                Done::Invalid { message } => {
-                    failed += 1;
-                    status = status.max(Status::SomeFailed);
-                    quiet(progress, || eprintln!("error: {message}"));
-                }
-            }
-            if let Some(pb) = progress {
-                pb.inc(1);
-            }
+        let mut tally = Tally {
+            sink,
+            progress,
+            tenant_type: self.tenant_type,
+            status: Status::Success,
+            total: 0,
+            failed: 0,
+        };
+        if let Err(e) = self.fan_out(source, &mut tally).await {
+            return write_failed(&e, tally.status);
         }
-        drop(results);
+        let Tally {
+            sink,
+            status,
+            total,
+            failed,
+            ..
+        } = tally;
         if let Err(e) = quiet(progress, || sink.finish()) {
             return write_failed(&e, status);
         }
@@ -180,6 +219,52 @@ impl Job {
         Ok(status)
     }
 
+    /// The fan-out: at most `concurrency` calls in flight; in input order, finished entries
+    /// wait in a bounded window for the earlier ones.
+    async fn fan_out(&self, source: Source, tally: &mut Tally<'_>) -> io::Result<()> {
+        let window = REORDER_WINDOW_PER_SLOT * self.concurrency as u64;
+        let mut input = source.into_stream();
+        let mut input_done = false;
+        let mut in_flight = FuturesUnordered::new();
+        let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
+        let (mut started, mut next_out) = (0u64, 0u64);
+        loop {
+            let room = in_flight.len() < self.concurrency
+                && (self.order == Order::Arrival || started - next_out < window);
+            tokio::select! {
+                biased;
+                Some(done) = in_flight.next(), if !in_flight.is_empty() => {
+                    if let Some(pb) = tally.progress {
+                        pb.inc(1);
+                    }
+                    match self.order {
+                        Order::Arrival => tally.report(done)?,
+                        Order::Input => {
+                            waiting.insert(done.seq(), done);
+                            while let Some(done) = waiting.remove(&next_out) {
+                                tally.report(done)?;
+                                next_out += 1;
+                            }
+                        }
+                    }
+                }
+                item = input.next(), if room && !input_done => match item {
+                    Some(item) => {
+                        started += 1;
+                        in_flight.push(self.fetch(item));
+                    }
+                    None => input_done = true,
+                },
+                else => break,
+            }
+        }
+        // Sequence numbers are contiguous, so nothing is left; flush defensively anyway.
+        for (_, done) in std::mem::take(&mut waiting) {
+            tally.report(done)?;
+        }
+        Ok(())
+    }
+
     /// Fetches one customer's tenants.
     async fn fetch(&self, item: Item) -> Done {
         match item {
@@ -191,7 +276,7 @@ impl Job {
                 let result = request.send().await;
                 Done::Customer { seq, id, result }
             }
-            Item::Invalid { message, .. } => Done::Invalid { message },
+            Item::Invalid { seq, message } => Done::Invalid { seq, message },
         }
     }
 }

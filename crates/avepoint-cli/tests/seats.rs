@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 use avepoint_fake::{
-    BackgroundFakeServer, Customer, Dataset, FakeConfig, Fault, RegisteredClient, Tenant,
-    TenantKind, demo,
+    BackgroundFakeServer, Customer, Dataset, FakeConfig, Fault, RegisteredClient, SeatFilter,
+    Tenant, TenantKind, demo,
 };
 
 /// A customer id that needs percent-encoding in the URL path.
@@ -117,9 +117,8 @@ fn fixtures() -> (tempfile::TempDir, PathBuf) {
 #[test]
 fn json_output() {
     let server = server();
-    let r = run(avepoint(&server)
-        .args(all_customers_args("json"))
-        .args(["--concurrency", "1"]));
+    // Default concurrency: rows still come out in input order.
+    let r = run(avepoint(&server).args(all_customers_args("json")));
     assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
     assert_eq!(r.stderr, "");
     insta::assert_snapshot!("json_m365_all", r.stdout);
@@ -130,9 +129,7 @@ fn json_output() {
 #[test]
 fn csv_output() {
     let server = server();
-    let r = run(avepoint(&server)
-        .args(all_customers_args("csv"))
-        .args(["--concurrency", "1"]));
+    let r = run(avepoint(&server).args(all_customers_args("csv")));
     assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
     insta::assert_snapshot!("csv_m365_all", r.stdout);
     let mut reader = csv::Reader::from_reader(r.stdout.as_bytes());
@@ -175,7 +172,7 @@ fn status_filter_and_other_types() {
 }
 
 #[test]
-fn concurrent_results_are_the_same_rows() {
+fn input_order_survives_slow_answers_and_arrival_order_has_the_same_rows() {
     let server = server();
     let sorted = |stdout: &str| {
         let mut rows: Vec<String> = json(stdout).iter().map(|r| r.to_string()).collect();
@@ -185,13 +182,29 @@ fn concurrent_results_are_the_same_rows() {
     let one = run(avepoint(&server)
         .args(all_customers_args("json"))
         .args(["--concurrency", "1"]));
-    let many = run(avepoint(&server)
+    assert_eq!(one.code, Some(0), "stderr: {}", one.stderr);
+    // The first requests the server sees are slow: later customers finish first.
+    server
+        .control()
+        .inject_api(Fault::Delay(Duration::from_millis(400)), 2);
+    let ordered = run(avepoint(&server)
         .args(all_customers_args("json"))
         .args(["--concurrency", "16"]));
-    assert_eq!(many.code, Some(0), "stderr: {}", many.stderr);
-    assert_eq!(sorted(&one.stdout), sorted(&many.stdout));
-    // One token for the whole run, whatever the concurrency.
-    assert_eq!(server.counters().tokens_issued, 2);
+    assert_eq!(ordered.code, Some(0), "stderr: {}", ordered.stderr);
+    assert_eq!(ordered.stdout, one.stdout);
+    server
+        .control()
+        .inject_api(Fault::Delay(Duration::from_millis(400)), 2);
+    let arrival = run(avepoint(&server).args(all_customers_args("json")).args([
+        "--concurrency",
+        "16",
+        "--order",
+        "arrival",
+    ]));
+    assert_eq!(arrival.code, Some(0), "stderr: {}", arrival.stderr);
+    assert_eq!(sorted(&arrival.stdout), sorted(&one.stdout));
+    // One token per run, whatever the concurrency.
+    assert_eq!(server.counters().tokens_issued, 3);
 }
 
 #[test]
@@ -633,6 +646,54 @@ fn customers_from_a_file_after_the_flags() {
     assert_eq!(customers.first(), Some(&ids[1].as_str()));
     assert!(customers.contains(&ids[2].as_str()) && customers.contains(&ids[3].as_str()));
     assert_eq!(customers.last(), Some(&"TOTAL"));
+}
+
+#[test]
+fn many_generated_customers_from_stdin_share_one_token() {
+    let dataset = Dataset::generated(2_000, 7);
+    let ids: Vec<String> = dataset.customer_ids().collect();
+    let expected: usize = ids
+        .iter()
+        .map(|id| {
+            dataset
+                .seats(id, TenantKind::Microsoft365, SeatFilter::All)
+                .map_or(0, |rows| rows.len())
+        })
+        .sum();
+    let server = BackgroundFakeServer::start(FakeConfig::demo().with_dataset(dataset))
+        .expect("fake server starts");
+    let mut input = ids.join("\n");
+    input.push_str("\nmissing-1\n");
+    let r = run(avepoint(&server)
+        .args([
+            "seats",
+            "-t",
+            "m365",
+            "-o",
+            "json",
+            "--concurrency",
+            "32",
+            "--customers-file",
+            "-",
+        ])
+        .write_stdin(input));
+    assert_eq!(r.code, Some(1), "one missing customer: {}", r.stderr);
+    assert_eq!(
+        r.stderr
+            .lines()
+            .filter(|l| l.starts_with("error: customer "))
+            .count(),
+        1
+    );
+    assert!(
+        r.stderr.contains("1 of 2001 customers failed"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(json(&r.stdout).len(), expected);
+    let counters = server.counters();
+    assert_eq!(counters.tokens_issued, 1);
+    assert_eq!(counters.api_requests, 2_001);
 }
 
 #[test]
