@@ -20,6 +20,7 @@ use std::time::Instant;
 use avepoint_graph_raw::types::{TenantType, UserSeatsRequest};
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 use percent_encoding::percent_decode_str;
@@ -57,11 +58,20 @@ pub(crate) async fn report(
     State(shared): State<Arc<Shared>>,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     if let Err(response) = authorize(&shared, &headers) {
         return *response;
     }
+    let body = match body {
+        Ok(body) => body,
+        Err(e) => {
+            return api_error(
+                StatusCode::BAD_REQUEST,
+                format!("unreadable request body: {e}"),
+            );
+        }
+    };
     // The route matched, so the raw path is PREFIX + customer + "/3rd-party-products/type/" + type + "/users".
     let rest = uri.path().strip_prefix(PREFIX).unwrap_or_default();
     let mut segments = rest.split('/');

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 use base64::Engine as _;
@@ -154,9 +155,13 @@ pub(crate) async fn issue(
     State(shared): State<Arc<Shared>>,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    match handle(&shared, &uri, &headers, &body) {
+    let result = match body {
+        Ok(body) => handle(&shared, &uri, &headers, &body),
+        Err(e) => Err(invalid_request(format!("unreadable request body: {e}"))),
+    };
+    match result {
         Ok(response) => response,
         Err(rejection) => {
             tracing::debug!(error = rejection.error, reason = %rejection.description, "token request rejected");
