@@ -119,7 +119,7 @@ async fn missing_unknown_or_expired_tokens_are_401() {
 #[tokio::test]
 async fn tokens_expire_after_their_lifetime() {
     let server =
-        start_with(FakeConfig::demo().with_token_lifetime(Duration::from_millis(300))).await;
+        start_with(FakeConfig::demo().with_token_lifetime(Duration::from_millis(1500))).await;
     let token = demo_token(&server).await;
     assert_eq!(
         seats(&server, Some(&token), CONTOSO, "0", None)
@@ -127,7 +127,7 @@ async fn tokens_expire_after_their_lifetime() {
             .status(),
         200
     );
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
     assert_eq!(
         seats(&server, Some(&token), CONTOSO, "0", None)
             .await
