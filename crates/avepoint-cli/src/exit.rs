@@ -6,6 +6,7 @@
 //! | 1 | at least one customer failed (each failure is on stderr), or the output could not be written |
 //! | 2 | usage or configuration error (clap's own errors are 2 as well) |
 //! | 3 | authentication failed: no access token could be obtained, or the API refused it |
+//! | 130 | interrupted by Ctrl-C; the rows fetched so far are written and the JSON array closed |
 
 use std::fmt;
 use std::process::ExitCode;
@@ -18,12 +19,14 @@ Exit codes:
   0  every customer was reported
   1  at least one customer failed (each failure is reported on stderr as
      `error: customer <id>: <message>`; the other customers are in the output),
-     or the output could not be written
+     or a line of the customers file was unusable, or the output could not be
+     written
   2  usage or configuration error: a bad flag or value, a missing client id or
      secret, an unknown region, a bad URL (plain http is only allowed to
      loopback), an unreadable certificate, secret file or customers file
   3  authentication failed: no access token could be obtained (credentials
-     refused, identity service unreachable), or the API refused the token";
+     refused, identity service unreachable), or the API refused the token
+  130 interrupted (Ctrl-C): the rows fetched so far are written, JSON is closed";
 
 /// How a run ended, from best to worst; the worst outcome of all customers wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -36,6 +39,8 @@ pub(crate) enum Status {
     Usage,
     /// Exit code 3.
     Authentication,
+    /// Exit code 130: stopped by Ctrl-C (the output written so far is complete and valid).
+    Interrupted,
 }
 
 impl Status {
@@ -46,6 +51,7 @@ impl Status {
             Self::SomeFailed => 1,
             Self::Usage => 2,
             Self::Authentication => 3,
+            Self::Interrupted => 130,
         }
     }
 

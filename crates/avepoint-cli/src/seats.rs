@@ -139,6 +139,7 @@ struct Tally<'a> {
     status: Status,
     total: u64,
     failed: u64,
+    interrupted: bool,
 }
 
 impl Tally<'_> {
@@ -193,15 +194,17 @@ impl Job {
             status: Status::Success,
             total: 0,
             failed: 0,
+            interrupted: false,
         };
         if let Err(e) = self.fan_out(source, &mut tally).await {
             return write_failed(&e, tally.status);
         }
         let Tally {
             sink,
-            status,
+            mut status,
             total,
             failed,
+            interrupted,
             ..
         } = tally;
         if let Err(e) = quiet(progress, || sink.finish()) {
@@ -215,7 +218,13 @@ impl Job {
                 );
             });
         }
-        tracing::info!(customers = total, failed, "done");
+        if interrupted {
+            quiet(progress, || {
+                eprintln!("error: interrupted after {total} customer(s); the output holds those")
+            });
+            status = Status::Interrupted;
+        }
+        tracing::info!(customers = total, failed, interrupted, "done");
         Ok(status)
     }
 
@@ -228,6 +237,10 @@ impl Job {
         let mut in_flight = FuturesUnordered::new();
         let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
         let (mut started, mut next_out) = (0u64, 0u64);
+        // Ctrl-C stops the fan-out; what was fetched is written and the output is closed.
+        let ctrl_c = tokio::signal::ctrl_c();
+        tokio::pin!(ctrl_c);
+        let mut watch_ctrl_c = true;
         loop {
             let room = in_flight.len() < self.concurrency
                 && (self.order == Order::Arrival || started - next_out < window);
@@ -255,9 +268,18 @@ impl Job {
                     }
                     None => input_done = true,
                 },
+                signal = &mut ctrl_c, if watch_ctrl_c => {
+                    if signal.is_ok() {
+                        tally.interrupted = true;
+                        break;
+                    }
+                    // No signal handler: keep going without one.
+                    watch_ctrl_c = false;
+                }
                 else => break,
             }
         }
+        drop(in_flight);
         // Sequence numbers are contiguous, so nothing is left; flush defensively anyway.
         for (_, done) in std::mem::take(&mut waiting) {
             tally.report(done)?;

@@ -724,3 +724,45 @@ fn help_documents_exit_codes_and_hides_secrets() {
         "there is no --client-secret flag"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_closes_the_json_array_and_exits_130() {
+    let dataset = Dataset::generated(5_000, 3);
+    let ids: Vec<String> = dataset.customer_ids().collect();
+    let server = BackgroundFakeServer::start(FakeConfig::demo().with_dataset(dataset))
+        .expect("fake server starts");
+    server
+        .control()
+        .set_latency(avepoint_fake::FaultTarget::Api, Duration::from_millis(50));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("ids.txt");
+    std::fs::write(&file, ids.join("\n")).expect("write");
+    let cmd = avepoint(&server);
+    let mut child = std::process::Command::new(cmd.get_program())
+        .envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+        .env_remove("AVEPOINT_CERTIFICATE")
+        .args(["seats", "-t", "m365", "-o", "json", "--customers-file"])
+        .arg(&file)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    // Wait until some customers were fetched, then interrupt.
+    let started = std::time::Instant::now();
+    while server.counters().api_requests < 20 && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("exits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "stderr: {stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let rows = json(&String::from_utf8(out.stdout).expect("utf-8"));
+    assert!(server.counters().api_requests < 5_000);
+    assert!(rows.len() < 5_000 * 6);
+}
