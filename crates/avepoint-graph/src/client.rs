@@ -171,6 +171,10 @@ impl ClientBuilder {
 
     /// Uses a ready `reqwest::Client` (its own TLS, proxy and timeout settings) instead of
     /// building one.
+    ///
+    /// Build it with `redirect(reqwest::redirect::Policy::none())`: the SDK's own client never
+    /// follows redirects, so credentials and tokens cannot be re-sent to another host by a
+    /// 307/308; a client that follows redirects gives up that guarantee.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -492,14 +496,14 @@ fn api_error(
     headers: &reqwest::header::HeaderMap,
     body: &[u8],
 ) -> Error {
-    Error::Api(ApiError {
+    Error::Api(Box::new(ApiError {
         operation,
         status,
         request_id: error::request_id(headers),
         retry_after: error::retry_after(headers),
         message: error::message_from_body(body),
         body_snippet: error::snippet(body),
-    })
+    }))
 }
 
 /// Describes a transport failure with its cause chain (reqwest's own message is terse).

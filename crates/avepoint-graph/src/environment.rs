@@ -273,15 +273,21 @@ mod tests {
             "https://graphusgovapi.online15.net"
         );
         assert_eq!(DataCenter::GcpKorea.token_url(), COMMERCIAL_IDENTITY);
-        assert_eq!("graph-gcp-us".parse::<DataCenter>().ok(), Some(DataCenter::GcpUs));
+        assert_eq!(
+            "graph-gcp-us".parse::<DataCenter>().ok(),
+            Some(DataCenter::GcpUs)
+        );
         assert!("mars".parse::<DataCenter>().is_err());
     }
 
     #[test]
     fn plain_http_is_refused_except_to_loopback() {
-        assert!(Endpoints::new("http://127.0.0.1:8080", "http://localhost:1/connect/token").is_ok());
+        assert!(
+            Endpoints::new("http://127.0.0.1:8080", "http://localhost:1/connect/token").is_ok()
+        );
         assert!(Endpoints::new("http://[::1]:8080", "https://id.example/connect/token").is_ok());
-        let err = Endpoints::new("http://graph.example.com", "https://id.example/t").expect_err("refused");
+        let err = Endpoints::new("http://graph.example.com", "https://id.example/t")
+            .expect_err("refused");
         assert!(err.to_string().contains("plain http"), "{err}");
         assert!(Endpoints::new("ftp://x", "https://id.example/t").is_err());
         assert!(Endpoints::new("https://u:p@x.example", "https://id.example/t").is_err());

@@ -20,11 +20,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// The API answered with an error status.
     #[error("{0}")]
-    Api(ApiError),
+    Api(Box<ApiError>),
 
     /// The identity service refused to issue an access token, or its answer was unusable.
     #[error("{0}")]
-    Authentication(AuthenticationError),
+    Authentication(Box<AuthenticationError>),
 
     /// The request never got an HTTP answer: DNS, connection, TLS or a timed-out attempt.
     #[error(

@@ -49,8 +49,8 @@ mod types;
 
 pub use auth::{AccessToken, ClientCertificate, Credentials, Secret, TokenProvider};
 pub use client::{
-    Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, TenantUserSeatsRequest,
-    USER_AGENT,
+    Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
+    TenantUserSeatsRequest, USER_AGENT,
 };
 pub use environment::{DataCenter, Endpoints};
 pub use error::{ApiError, AuthenticationError, Error, GiveUpReason, Result};

@@ -1,6 +1,6 @@
 //! Retries: which failures are retried, how long to wait, and when to give up.
 //!
-//! One mechanism serves API calls and token requests alike: [`run`] repeats a whole attempt
+//! One mechanism serves API calls and token requests alike: `run` repeats a whole attempt
 //! (a fresh request each time) while the error is transient ([`Error::is_transient`]: 408, 429,
 //! 500, 502, 503, 504, connection errors and timeouts). 400, 401 (handled by the client with a
 //! single token refresh), 403 and 404 are never retried.
@@ -199,7 +199,11 @@ impl RetryRuntime {
 /// Runs `attempt` (given the 1-based attempt number) until it succeeds, fails with a
 /// non-transient error, or the policy says stop. Each attempt is also cut off at the
 /// call's deadline.
-pub(crate) async fn run<T, F, Fut>(rt: &RetryRuntime, operation: &str, mut attempt: F) -> Result<T, Error>
+pub(crate) async fn run<T, F, Fut>(
+    rt: &RetryRuntime,
+    operation: &str,
+    mut attempt: F,
+) -> Result<T, Error>
 where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<T, Error>>,
@@ -265,10 +269,8 @@ where
         if rt.remaining(start).is_some_and(|left| wait >= left) {
             return Err(give_up(GiveUpReason::Deadline, error));
         }
-        if let Some(budget) = &rt.budget {
-            if !budget.try_take() {
-                return Err(give_up(GiveUpReason::BudgetExhausted, error));
-            }
+        if rt.budget.as_ref().is_some_and(|b| !b.try_take()) {
+            return Err(give_up(GiveUpReason::BudgetExhausted, error));
         }
         tracing::warn!(
             operation,
@@ -303,14 +305,14 @@ mod tests {
     }
 
     fn api(status: u16, retry_after: Option<Duration>) -> Error {
-        Error::Api(crate::error::ApiError {
+        Error::Api(Box::new(crate::error::ApiError {
             operation: "op",
             status,
             request_id: None,
             retry_after,
             message: None,
             body_snippet: String::new(),
-        })
+        }))
     }
 
     fn runtime(policy: RetryPolicy) -> (RetryRuntime, Arc<Recorder>) {
@@ -364,7 +366,11 @@ mod tests {
     async fn retry_after_is_honoured_and_capped() {
         let (rt, rec) = runtime(RetryPolicy::default());
         let out = run(&rt, "op", |n| async move {
-            if n == 1 { Err(api(429, Some(Duration::from_secs(7)))) } else { Ok(()) }
+            if n == 1 {
+                Err(api(429, Some(Duration::from_secs(7))))
+            } else {
+                Ok(())
+            }
         })
         .await;
         assert!(out.is_ok());
@@ -376,7 +382,11 @@ mod tests {
         })
         .await;
         match out.expect_err("gives up") {
-            Error::RetriesExhausted { attempts: 1, reason: GiveUpReason::RetryAfterTooLong { requested, .. }, .. } => {
+            Error::RetriesExhausted {
+                attempts: 1,
+                reason: GiveUpReason::RetryAfterTooLong { requested, .. },
+                ..
+            } => {
                 assert_eq!(requested, Duration::from_secs(3600));
             }
             other => panic!("unexpected {other:?}"),
@@ -395,7 +405,11 @@ mod tests {
         .await;
         assert!(matches!(
             out,
-            Err(Error::RetriesExhausted { attempts: 3, reason: GiveUpReason::MaxAttempts, .. })
+            Err(Error::RetriesExhausted {
+                attempts: 3,
+                reason: GiveUpReason::MaxAttempts,
+                ..
+            })
         ));
         assert_eq!(calls, 3);
     }
@@ -417,7 +431,10 @@ mod tests {
         .await;
         assert!(matches!(
             out,
-            Err(Error::RetriesExhausted { reason: GiveUpReason::Deadline, .. })
+            Err(Error::RetriesExhausted {
+                reason: GiveUpReason::Deadline,
+                ..
+            })
         ));
         assert!(rec.0.lock().expect("lock").is_empty());
     }
@@ -433,7 +450,13 @@ mod tests {
             Ok(())
         })
         .await;
-        assert!(matches!(out, Err(Error::Transport { timed_out: true, .. })));
+        assert!(matches!(
+            out,
+            Err(Error::Transport {
+                timed_out: true,
+                ..
+            })
+        ));
     }
 
     #[tokio::test]
@@ -442,7 +465,11 @@ mod tests {
         let out: Result<(), _> = run(&rt, "op", |_| async { Err(api(503, None)) }).await;
         assert!(matches!(
             out,
-            Err(Error::RetriesExhausted { attempts: 3, reason: GiveUpReason::BudgetExhausted, .. })
+            Err(Error::RetriesExhausted {
+                attempts: 3,
+                reason: GiveUpReason::BudgetExhausted,
+                ..
+            })
         ));
     }
 }

@@ -22,7 +22,9 @@ pub struct ParseEnumError {
 }
 
 /// The kind of third-party tenant a customer has (the path parameter `type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(try_from = "i32", into = "i32")]
 pub enum TenantType {
     /// Microsoft 365 (`0`, short name `m365`).
@@ -44,8 +46,7 @@ impl TenantType {
         Self::Dynamics365,
     ];
 
-    const VALID: &'static str =
-        "m365 (0), salesforce (1), google (2), d365 (3)";
+    const VALID: &'static str = "m365 (0), salesforce (1), google (2), d365 (3)";
 
     /// The wire integer.
     pub fn code(self) -> i32 {
@@ -290,7 +291,10 @@ mod tests {
         assert_eq!("available".parse::<SeatStatus>(), Ok(SeatStatus::Available));
         assert_eq!("1".parse::<SeatStatus>(), Ok(SeatStatus::Assigned));
         assert_eq!(
-            "used".parse::<SeatStatus>().expect_err("invalid").to_string(),
+            "used"
+                .parse::<SeatStatus>()
+                .expect_err("invalid")
+                .to_string(),
             "`used` is not a valid seat status; use one of: available (0), assigned (1)"
         );
         for s in [SeatStatus::Available, SeatStatus::Assigned] {
@@ -301,8 +305,14 @@ mod tests {
 
     #[test]
     fn enums_serialise_as_wire_integers() {
-        assert_eq!(serde_json::to_string(&TenantType::Google).ok().as_deref(), Some("2"));
-        assert_eq!(serde_json::from_str::<SeatStatus>("1").ok(), Some(SeatStatus::Assigned));
+        assert_eq!(
+            serde_json::to_string(&TenantType::Google).ok().as_deref(),
+            Some("2")
+        );
+        assert_eq!(
+            serde_json::from_str::<SeatStatus>("1").ok(),
+            Some(SeatStatus::Assigned)
+        );
         assert!(serde_json::from_str::<TenantType>("9").is_err());
     }
 

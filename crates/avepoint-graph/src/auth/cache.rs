@@ -46,7 +46,11 @@ fn is_unexpired(token: &AccessToken, now: Instant) -> bool {
 }
 
 impl TokenCache {
-    pub(crate) fn new(provider: Arc<dyn TokenProvider>, scopes: Vec<String>, margin: Duration) -> Self {
+    pub(crate) fn new(
+        provider: Arc<dyn TokenProvider>,
+        scopes: Vec<String>,
+        margin: Duration,
+    ) -> Self {
         Self {
             provider,
             scopes,
@@ -68,7 +72,10 @@ impl TokenCache {
 
     /// A token that is fresh now, fetching one if needed.
     pub(crate) async fn token(&self) -> Result<AccessToken, Error> {
-        if let Some(t) = self.cached().filter(|t| is_fresh(t, Instant::now(), self.margin)) {
+        if let Some(t) = self
+            .cached()
+            .filter(|t| is_fresh(t, Instant::now(), self.margin))
+        {
             return Ok(t);
         }
         let _guard = self.refresh.lock().await;
@@ -89,12 +96,13 @@ impl TokenCache {
     }
 
     /// A new token after the API rejected `rejected`, unless another call replaced it already.
-    pub(crate) async fn refresh_after_rejection(&self, rejected: &AccessToken) -> Result<AccessToken, Error> {
+    pub(crate) async fn refresh_after_rejection(
+        &self,
+        rejected: &AccessToken,
+    ) -> Result<AccessToken, Error> {
         let _guard = self.refresh.lock().await;
-        if let Some(t) = self.cached() {
-            if t.secret() != rejected.secret() {
-                return Ok(t);
-            }
+        if let Some(t) = self.cached().filter(|t| t.secret() != rejected.secret()) {
+            return Ok(t);
         }
         self.fetch().await
     }
@@ -119,7 +127,10 @@ mod tests {
     }
 
     impl TokenProvider for Counting {
-        fn fetch_token<'a>(&'a self, _scopes: &'a [String]) -> futures::future::BoxFuture<'a, Result<AccessToken, Error>> {
+        fn fetch_token<'a>(
+            &'a self,
+            _scopes: &'a [String],
+        ) -> futures::future::BoxFuture<'a, Result<AccessToken, Error>> {
             Box::pin(async move {
                 let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
                 tokio::time::sleep(Duration::from_millis(20)).await;
@@ -132,7 +143,11 @@ mod tests {
     }
 
     fn cache(provider: Arc<Counting>) -> Arc<TokenCache> {
-        Arc::new(TokenCache::new(provider, vec!["s".into()], DEFAULT_REFRESH_MARGIN))
+        Arc::new(TokenCache::new(
+            provider,
+            vec!["s".into()],
+            DEFAULT_REFRESH_MARGIN,
+        ))
     }
 
     #[test]
@@ -140,18 +155,41 @@ mod tests {
         let now = Instant::now();
         let hour = AccessToken::new("t", Some(Duration::from_secs(3600)));
         assert!(is_fresh(&hour, now, DEFAULT_REFRESH_MARGIN));
-        assert!(is_fresh(&hour, now + Duration::from_secs(3200), DEFAULT_REFRESH_MARGIN));
-        assert!(!is_fresh(&hour, now + Duration::from_secs(3301), DEFAULT_REFRESH_MARGIN));
+        assert!(is_fresh(
+            &hour,
+            now + Duration::from_secs(3200),
+            DEFAULT_REFRESH_MARGIN
+        ));
+        assert!(!is_fresh(
+            &hour,
+            now + Duration::from_secs(3301),
+            DEFAULT_REFRESH_MARGIN
+        ));
         // A 60 s token is refreshed after half its life, not at once.
         let short = AccessToken::new("t", Some(Duration::from_secs(60)));
-        assert!(is_fresh(&short, now + Duration::from_secs(20), DEFAULT_REFRESH_MARGIN));
-        assert!(!is_fresh(&short, now + Duration::from_secs(31), DEFAULT_REFRESH_MARGIN));
-        assert!(is_fresh(&AccessToken::new("t", None), now, DEFAULT_REFRESH_MARGIN));
+        assert!(is_fresh(
+            &short,
+            now + Duration::from_secs(20),
+            DEFAULT_REFRESH_MARGIN
+        ));
+        assert!(!is_fresh(
+            &short,
+            now + Duration::from_secs(31),
+            DEFAULT_REFRESH_MARGIN
+        ));
+        assert!(is_fresh(
+            &AccessToken::new("t", None),
+            now,
+            DEFAULT_REFRESH_MARGIN
+        ));
     }
 
     #[tokio::test]
     async fn concurrent_cold_calls_fetch_once() {
-        let provider = Arc::new(Counting { lifetime: Some(Duration::from_secs(3600)), ..Default::default() });
+        let provider = Arc::new(Counting {
+            lifetime: Some(Duration::from_secs(3600)),
+            ..Default::default()
+        });
         let cache = cache(provider.clone());
         let tasks: Vec<_> = (0..100)
             .map(|_| {
@@ -167,13 +205,20 @@ mod tests {
 
     #[tokio::test]
     async fn rejection_refreshes_once_for_many_callers() {
-        let provider = Arc::new(Counting { lifetime: Some(Duration::from_secs(3600)), ..Default::default() });
+        let provider = Arc::new(Counting {
+            lifetime: Some(Duration::from_secs(3600)),
+            ..Default::default()
+        });
         let cache = cache(provider.clone());
         let first = cache.token().await.expect("token");
         let tasks: Vec<_> = (0..10)
             .map(|_| {
                 let (c, f) = (cache.clone(), first.clone());
-                tokio::spawn(async move { c.refresh_after_rejection(&f).await.map(|t| t.secret().expose().to_owned()) })
+                tokio::spawn(async move {
+                    c.refresh_after_rejection(&f)
+                        .await
+                        .map(|t| t.secret().expose().to_owned())
+                })
             })
             .collect();
         for t in tasks {
@@ -191,9 +236,20 @@ mod tests {
             ..Default::default()
         });
         let cache = cache(provider.clone());
-        assert_eq!(cache.token().await.expect("first").secret().expose(), "token-1");
+        assert_eq!(
+            cache.token().await.expect("first").secret().expose(),
+            "token-1"
+        );
         tokio::time::sleep(Duration::from_millis(1100)).await;
-        assert_eq!(cache.token().await.expect("stale but valid").secret().expose(), "token-1");
+        assert_eq!(
+            cache
+                .token()
+                .await
+                .expect("stale but valid")
+                .secret()
+                .expose(),
+            "token-1"
+        );
         assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
     }
 }

@@ -152,7 +152,7 @@ impl IdentityClient {
             );
             let fail = |error: Option<String>, error_description: Option<String>, detail: Option<String>| {
                 let scrub = |s: Option<String>| s.map(|s| scrub(&s, credential.expose()));
-                Error::Authentication(AuthenticationError {
+                Error::Authentication(Box::new(AuthenticationError {
                     token_url: self.display_url.clone(),
                     status: Some(status.as_u16()),
                     error: scrub(error),
@@ -160,7 +160,7 @@ impl IdentityClient {
                     request_id: request_id.clone(),
                     retry_after: retry_after(&headers),
                     detail: scrub(detail),
-                })
+                }))
             };
             if status.is_success() && truncated {
                 Err(fail(
