@@ -9,6 +9,32 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///A third-party tenant of a customer, as the customers listing names it.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CustomerTenant {
+        ///The ID of the tenant.
+        pub id: ::std::string::String,
+        ///The name of the tenant.
+        pub name: ::std::string::String,
+    }
+    ///Optional filter for the customers listing.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CustomersBatchRequest {
+        ///List only these customers (by customer ID); absent or empty lists every customer.
+        #[serde(
+            rename = "customerIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub customer_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    ///One page of the customers listing.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CustomersPage {
+        ///The customers of this page.
+        pub data: ::std::vec::Vec<PartnerCustomer>,
+        pub metadata: PageMetadata,
+    }
     ///The service documents neither the body nor the media type of its errors, so error
     ///responses are declared as `*/*` with this permissive schema: a JSON object whose
     ///fields below are the ones commonly seen, all optional, anything else allowed. Clients
@@ -66,6 +92,63 @@ pub mod types {
                 .map_err(|e| <D::Error as ::serde::de::Error>::custom(e.to_string()))
         }
     }
+    ///Where a page is in the whole result.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct PageMetadata {
+        ///The 1-based index of this page, as requested.
+        #[serde(rename = "pageIndex")]
+        pub page_index: i32,
+        ///The page size, as requested.
+        #[serde(rename = "pageSize")]
+        pub page_size: i32,
+        ///The number of items in the whole result, all pages together.
+        #[serde(rename = "totalCount")]
+        pub total_count: i64,
+    }
+    ///One customer of the partner.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct PartnerCustomer {
+        ///The customer's country or region, when known.
+        #[serde(
+            rename = "countryOrRegion",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub country_or_region: ::std::option::Option<::std::string::String>,
+        ///The ID of the customer (the `customerId` of the other operations).
+        pub id: ::std::string::String,
+        ///The status of the customer's backup jobs. Known values (declared without `enum`
+        ///so that a status added later still decodes):
+        ///* `0` - N/A
+        ///* `1` - Working
+        ///* `2` - Failed
+        ///* `3` - Waiting for configuration
+        ///* `4` - Multiple issues found
+        ///* `5` - Finished with exception
+        ///* `6` - No backup updates
+        ///
+        #[serde(rename = "jobStatus")]
+        pub job_status: i32,
+        ///Who manages the customer's services. Known values (declared without `enum` so
+        ///that a mode added later still decodes):
+        ///* `0` - Customer-managed
+        ///* `1` - Partner-managed
+        ///* `2` - To be configured
+        ///
+        #[serde(rename = "managementMode")]
+        pub management_mode: i32,
+        ///The customer's organization name, when known.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub organization: ::std::option::Option<::std::string::String>,
+        ///The e-mail address of the customer's owner, when known.
+        #[serde(
+            rename = "ownerEmail",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub owner_email: ::std::option::Option<::std::string::String>,
+        ///The customer's third-party tenants (absent or `null` means none).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tenants: ::std::option::Option<::std::vec::Vec<CustomerTenant>>,
+    }
     ///`RetrieveCustomerTenantUserSeatsCustomerId`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
@@ -115,6 +198,88 @@ pub mod types {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
         }
+    }
+    ///`RetrieveCustomerTenantsBatchCustomerId`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct RetrieveCustomerTenantsBatchCustomerId(::std::string::String);
+    impl ::std::ops::Deref for RetrieveCustomerTenantsBatchCustomerId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<RetrieveCustomerTenantsBatchCustomerId> for ::std::string::String {
+        fn from(value: RetrieveCustomerTenantsBatchCustomerId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for RetrieveCustomerTenantsBatchCustomerId {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RetrieveCustomerTenantsBatchCustomerId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RetrieveCustomerTenantsBatchCustomerId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RetrieveCustomerTenantsBatchCustomerId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One tenant of the customer and its user seats (paginated report).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TenantSeatsBatchItem {
+        ///The number of assigned user seats of the tenant.
+        #[serde(rename = "assignedUserSeat")]
+        pub assigned_user_seat: i64,
+        ///The number of available user seats of the tenant.
+        #[serde(rename = "availableUserSeat")]
+        pub available_user_seat: i64,
+        ///The ID of the tenant.
+        #[serde(rename = "tenantId")]
+        pub tenant_id: ::std::string::String,
+        ///The name of the tenant.
+        #[serde(rename = "tenantName")]
+        pub tenant_name: ::std::string::String,
+        ///The tenant type. Known values (declared without `enum` so that a type added later
+        ///still decodes):
+        ///* `0` - Microsoft 365
+        ///* `1` - Salesforce
+        ///* `2` - Google
+        ///* `3` - Dynamics 365
+        ///
+        #[serde(rename = "type")]
+        pub type_: i32,
+    }
+    ///One page of the paginated tenants report.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TenantSeatsPage {
+        ///The tenants of this page.
+        pub data: ::std::vec::Vec<TenantSeatsBatchItem>,
+        pub metadata: PageMetadata,
     }
     ///The tenant type:
     ///* `0` - Microsoft 365
@@ -169,6 +334,17 @@ pub mod types {
         ///The name of the tenant.
         pub name: ::std::string::String,
     }
+    ///Optional filter for the paginated tenants report.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct TenantsBatchRequest {
+        ///Report only these tenants (by tenant ID); absent or empty reports every tenant of the type.
+        #[serde(
+            rename = "tenantIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub tenant_ids: ::std::vec::Vec<::std::string::String>,
+    }
     ///Optional filter for the user seats report.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UserSeatsRequest {
@@ -206,14 +382,20 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-///Client for AvePoint Graph API - partner user seats
+///Client for AvePoint Graph API - partner user seats and customers
 ///
 ///The part of the AvePoint Graph API (Elements partner API) that reports how many user
 ///seats of a customer's third-party tenants (Microsoft 365, Salesforce, Google,
-///Dynamics 365) are assigned and available.
+///Dynamics 365) are assigned and available, and that lists the partner's customers.
 ///
 ///Hand-written from AvePoint's public documentation ("Retrieve customer tenant assigned
-///user seats"). This document is the single source of truth of the `avepoint-graph-raw`
+///user seats", its paginated `tenants/batch` sibling and the customers listing).
+///
+///Paginated operations take `pageIndex` (1-based) and `pageSize` (at most 100) and answer
+///`{"data": [...], "metadata": {"pageIndex", "pageSize", "totalCount"}}`. Integer codes in
+///responses that may gain values later (`jobStatus`, `managementMode`, a tenant's `type`)
+///are declared as plain integers with their known values in the description, so a new
+///value never makes a response undecodable. This document is the single source of truth of the `avepoint-graph-raw`
 ///crate: edit it, then run `cargo xtask codegen`.
 ///
 ///Authentication is OAuth 2.0 client credentials against the identity service of the
@@ -339,6 +521,149 @@ impl Client {
             .build()?;
         let info = OperationInfo {
             operation_id: "retrieve_customer_tenant_user_seats",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Retrieve customer tenants' user seats, one page at a time
+    ///
+    ///Returns one page of the customer's tenants of the given type with their available and
+    ///assigned user seats. The optional body narrows the report to the listed tenant IDs.
+    ///Walk the pages by incrementing `pageIndex` until `metadata.totalCount` items were
+    ///returned (or a page comes back empty).
+    ///
+    ///
+    ///Sends a `POST` request to `/partner/external/v3/general/customers/{customerId}/3rd-party-products/type/{type}/tenants/batch`
+    ///
+    ///Arguments:
+    ///- `customer_id`: The ID of the customer (a GUID in practice; treat it as an opaque string, it is
+    ///percent-encoded into the path).
+    ///
+    ///- `type_`: The tenant type of the customer:
+    ///* `0` - Microsoft 365
+    ///* `1` - Salesforce
+    ///* `2` - Google
+    ///* `3` - Dynamics 365
+    ///
+    ///- `page_index`: The 1-based index of the page to return (default 1).
+    ///- `page_size`: The number of items per page (default 50, at most 100).
+    ///- `body`: Optional filter on the tenants to report.
+    ///
+    pub async fn retrieve_customer_tenants_batch<'a>(
+        &'a self,
+        customer_id: &'a types::RetrieveCustomerTenantsBatchCustomerId,
+        type_: &'a types::TenantType,
+        page_index: Option<::std::num::NonZeroU32>,
+        page_size: Option<::std::num::NonZeroU32>,
+        body: &'a types::TenantsBatchRequest,
+    ) -> Result<ResponseValue<types::TenantSeatsPage>, Error<ByteStream>> {
+        let url = format!(
+            "{}/partner/external/v3/general/customers/{}/3rd-party-products/type/{}/tenants/batch",
+            self.baseurl,
+            encode_path(&customer_id.to_string()),
+            encode_path(&type_.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .query(&progenitor_client::QueryParam::new(
+                "pageIndex",
+                &page_index,
+            ))
+            .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "retrieve_customer_tenants_batch",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List the partner's customers, one page at a time
+    ///
+    ///Returns one page of the partner's customers with their backup job status, management
+    ///mode and third-party tenants. The optional body narrows the listing to the given
+    ///customer IDs. Walk the pages by incrementing `pageIndex` until
+    ///`metadata.totalCount` customers were returned (or a page comes back empty).
+    ///
+    ///
+    ///Sends a `POST` request to `/partner/external/v3/general/customers/batch`
+    ///
+    ///Arguments:
+    ///- `page_index`: The 1-based index of the page to return (default 1).
+    ///- `page_size`: The number of items per page (default 50, at most 100).
+    ///- `body`: Optional filter on the customers to list.
+    ///
+    pub async fn list_customers_batch<'a>(
+        &'a self,
+        page_index: Option<::std::num::NonZeroU32>,
+        page_size: Option<::std::num::NonZeroU32>,
+        body: &'a types::CustomersBatchRequest,
+    ) -> Result<ResponseValue<types::CustomersPage>, Error<ByteStream>> {
+        let url = format!(
+            "{}/partner/external/v3/general/customers/batch",
+            self.baseurl,
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .query(&progenitor_client::QueryParam::new(
+                "pageIndex",
+                &page_index,
+            ))
+            .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_customers_batch",
         };
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
