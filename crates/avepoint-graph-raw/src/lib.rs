@@ -4,7 +4,11 @@
 //!
 //! Most users want the `avepoint-graph` crate, which wraps this one with typed enums,
 //! OAuth 2.0, token caching, retries and typed errors. This crate is the thin, faithful layer
-//! underneath: one method per operation of the spec, nothing more.
+//! underneath: one method per operation of the spec, nothing more:
+//! `retrieve_customer_tenant_user_seats` (the seats report), `retrieve_customer_tenants_batch`
+//! (its paginated sibling) and `list_customers_batch` (the partner's customers, paginated).
+//! Integer codes in responses that may gain values (`jobStatus`, `managementMode`, a
+//! tenant's `type`) are plain `i32`s here, so unknown values decode.
 //!
 //! * [`generated`] is written by `cargo xtask codegen` and never edited by hand.
 //! * This file adds the only hand-written part: [`RequestContext`], the per-client value

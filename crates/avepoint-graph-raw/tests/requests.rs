@@ -256,3 +256,94 @@ fn with_bearer_rejects_bad_input() {
     let debug = format!("{ctx:?}");
     assert!(!debug.contains(TOKEN), "Debug leaks the token: {debug}");
 }
+
+/// A server that answers an empty page (`{"data": [], "metadata": ...}`).
+async fn empty_page_server() -> MockServer {
+    server_responding(ResponseTemplate::new(200).set_body_raw(
+        r#"{"data":[],"metadata":{"pageIndex":1,"pageSize":50,"totalCount":0}}"#,
+        "application/json",
+    ))
+    .await
+}
+
+fn page_param(value: u32) -> Option<std::num::NonZeroU32> {
+    std::num::NonZeroU32::new(value)
+}
+
+/// The paginated tenants report: `pageIndex`/`pageSize` in the query (left out when `None`,
+/// so the service's defaults apply), the tenant filter in the body (`{}` without one).
+#[tokio::test]
+async fn tenants_batch_requests() {
+    let cases: [(&str, Option<u32>, Option<u32>, Vec<&str>, i32); 3] = [
+        ("tenants_batch__defaults", None, None, vec![], 0),
+        (
+            "tenants_batch__page_2_of_100",
+            Some(2),
+            Some(100),
+            vec![],
+            1,
+        ),
+        (
+            "tenants_batch__tenant_filter",
+            Some(1),
+            Some(50),
+            vec!["f04d7aee-1c2b-4d3e-8f9a-65215f92e596", "t/2"],
+            3,
+        ),
+    ];
+    for (name, index, size, tenant_ids, tenant) in cases {
+        let server = empty_page_server().await;
+        let client = client_for(&server);
+        let customer: types::RetrieveCustomerTenantsBatchCustomerId =
+            CUSTOMER_ID.parse().expect("a non-empty customer id");
+        let body = types::TenantsBatchRequest {
+            tenant_ids: tenant_ids.into_iter().map(str::to_owned).collect(),
+        };
+        let page = client
+            .retrieve_customer_tenants_batch(
+                &customer,
+                &tenant_type(tenant),
+                index.and_then(page_param),
+                size.and_then(page_param),
+                &body,
+            )
+            .await
+            .expect("the call succeeds")
+            .into_inner();
+        assert!(page.data.is_empty());
+        let requests = received(&server).await;
+        assert_eq!(requests.len(), 1, "{name}: exactly one request");
+        insta::assert_json_snapshot!(name, RecordedRequest::from_wiremock(&requests[0]));
+    }
+}
+
+/// The customers listing: the same paging parameters, the customer filter in the body.
+#[tokio::test]
+async fn customers_batch_requests() {
+    let cases: [(&str, Option<u32>, Option<u32>, Vec<&str>); 3] = [
+        ("customers_batch__defaults", None, None, vec![]),
+        ("customers_batch__page_3_of_25", Some(3), Some(25), vec![]),
+        (
+            "customers_batch__customer_filter",
+            Some(1),
+            Some(100),
+            vec![CUSTOMER_ID, "3b9e4d2a-6c1f-4a8e-9d7b-2e5f8a1c0b34"],
+        ),
+    ];
+    for (name, index, size, customer_ids) in cases {
+        let server = empty_page_server().await;
+        let client = client_for(&server);
+        let body = types::CustomersBatchRequest {
+            customer_ids: customer_ids.into_iter().map(str::to_owned).collect(),
+        };
+        let page = client
+            .list_customers_batch(index.and_then(page_param), size.and_then(page_param), &body)
+            .await
+            .expect("the call succeeds")
+            .into_inner();
+        assert_eq!(page.metadata.total_count, 0);
+        let requests = received(&server).await;
+        assert_eq!(requests.len(), 1, "{name}: exactly one request");
+        insta::assert_json_snapshot!(name, RecordedRequest::from_wiremock(&requests[0]));
+    }
+}

@@ -286,3 +286,135 @@ async fn invalid_success_payloads() {
         insta::assert_json_snapshot!(format!("invalid_payload__{name}"), shape);
     }
 }
+
+/// Serves `body` as a `200 application/json` page of the customers listing and returns what
+/// the client decoded (checked against a direct `serde_json` decode).
+async fn decode_customers_page(body: &str) -> types::CustomersPage {
+    let server = server_responding(
+        ResponseTemplate::new(200).set_body_raw(body.to_owned(), "application/json"),
+    )
+    .await;
+    let page = client_for(&server)
+        .list_customers_batch(None, None, &types::CustomersBatchRequest::default())
+        .await
+        .expect("a 200 with a valid body decodes")
+        .into_inner();
+    let direct: types::CustomersPage =
+        serde_json::from_str(body).expect("the body decodes with serde_json too");
+    assert_eq!(page, direct, "client and serde_json agree");
+    page
+}
+
+/// Serves `body` as a page of the tenants report and returns what the client decoded.
+async fn decode_tenants_page(body: &str) -> types::TenantSeatsPage {
+    let server = server_responding(
+        ResponseTemplate::new(200).set_body_raw(body.to_owned(), "application/json"),
+    )
+    .await;
+    let customer: types::RetrieveCustomerTenantsBatchCustomerId =
+        CUSTOMER_ID.parse().expect("a non-empty customer id");
+    let page = client_for(&server)
+        .retrieve_customer_tenants_batch(
+            &customer,
+            &tenant_type(0),
+            None,
+            None,
+            &types::TenantsBatchRequest::default(),
+        )
+        .await
+        .expect("a 200 with a valid body decodes")
+        .into_inner();
+    let direct: types::TenantSeatsPage =
+        serde_json::from_str(body).expect("the body decodes with serde_json too");
+    assert_eq!(page, direct, "client and serde_json agree");
+    page
+}
+
+/// A customers page: every field present, optional fields missing or `null`, `tenants`
+/// missing or `null`, and `jobStatus`/`managementMode` values the spec does not know yet
+/// (they are plain integers, so they still decode).
+#[tokio::test]
+async fn customers_page() {
+    let body = r#"{
+        "data": [
+            {
+                "id": "f162a7c1-b9d4-4e0b-a165-97db3c2afc15",
+                "organization": "Contoso Ltd",
+                "ownerEmail": "admin@contoso.com",
+                "jobStatus": 1,
+                "countryOrRegion": "United States",
+                "managementMode": 1,
+                "tenants": [
+                    {"id": "f04d7aee-1c2b-4d3e-8f9a-65215f92e596", "name": "contoso.onmicrosoft.com"}
+                ]
+            },
+            {
+                "id": "3b9e4d2a-6c1f-4a8e-9d7b-2e5f8a1c0b34",
+                "organization": null,
+                "jobStatus": 0,
+                "managementMode": 2,
+                "tenants": null
+            },
+            {
+                "id": "8d2c6f1e-0a4b-4c9d-b3e7-5f1a9c2d8e60",
+                "jobStatus": 42,
+                "managementMode": 7,
+                "futureField": {"nested": true}
+            }
+        ],
+        "metadata": {"pageIndex": 1, "pageSize": 50, "totalCount": 3}
+    }"#;
+    let page = decode_customers_page(body).await;
+    insta::assert_debug_snapshot!("customers_page", page);
+}
+
+/// A tenants page, including a tenant type the spec does not know yet.
+#[tokio::test]
+async fn tenants_page() {
+    let body = r#"{
+        "data": [
+            {"type": 0, "tenantId": "f04d7aee-1c2b-4d3e-8f9a-65215f92e596", "tenantName": "TenantABC", "availableUserSeat": 25, "assignedUserSeat": 25},
+            {"type": 9, "tenantId": "t-9", "tenantName": "Future product", "availableUserSeat": 0, "assignedUserSeat": 3}
+        ],
+        "metadata": {"pageIndex": 2, "pageSize": 2, "totalCount": 4}
+    }"#;
+    let page = decode_tenants_page(body).await;
+    insta::assert_debug_snapshot!("tenants_page", page);
+}
+
+/// An empty last page decodes.
+#[tokio::test]
+async fn empty_pages() {
+    let body = r#"{"data": [], "metadata": {"pageIndex": 1, "pageSize": 50, "totalCount": 0}}"#;
+    assert!(decode_customers_page(body).await.data.is_empty());
+    assert!(decode_tenants_page(body).await.data.is_empty());
+}
+
+/// A page without `metadata`, or a customer without its required `jobStatus`, is an
+/// `InvalidResponsePayload`.
+#[tokio::test]
+async fn invalid_pages() {
+    let cases = [
+        ("page_without_metadata", r#"{"data": []}"#),
+        (
+            "customer_without_job_status",
+            r#"{"data": [{"id": "c", "managementMode": 0}], "metadata": {"pageIndex": 1, "pageSize": 50, "totalCount": 1}}"#,
+        ),
+    ];
+    for (name, body) in cases {
+        let server = server_responding(
+            ResponseTemplate::new(200).set_body_raw(body.to_owned(), "application/json"),
+        )
+        .await;
+        let err = client_for(&server)
+            .list_customers_batch(None, None, &types::CustomersBatchRequest::default())
+            .await
+            .expect_err("the body does not decode");
+        assert!(
+            matches!(err, Error::InvalidResponsePayload(..)),
+            "{name}: {err:?}"
+        );
+        let shape = ErrorShape::from_error(err).await;
+        insta::assert_json_snapshot!(format!("invalid_page__{name}"), shape);
+    }
+}
