@@ -266,6 +266,9 @@ async fn empty_page_server() -> MockServer {
     .await
 }
 
+/// One paging case: snapshot name, `pageIndex`, `pageSize`, the ids of the body filter.
+type PagingCase = (&'static str, Option<u32>, Option<u32>, Vec<&'static str>);
+
 fn page_param(value: u32) -> Option<std::num::NonZeroU32> {
     std::num::NonZeroU32::new(value)
 }
@@ -320,7 +323,7 @@ async fn tenants_batch_requests() {
 /// The customers listing: the same paging parameters, the customer filter in the body.
 #[tokio::test]
 async fn customers_batch_requests() {
-    let cases: [(&str, Option<u32>, Option<u32>, Vec<&str>); 3] = [
+    let cases: [PagingCase; 3] = [
         ("customers_batch__defaults", None, None, vec![]),
         ("customers_batch__page_3_of_25", Some(3), Some(25), vec![]),
         (
