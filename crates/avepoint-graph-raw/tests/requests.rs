@@ -277,24 +277,23 @@ fn page_param(value: u32) -> Option<std::num::NonZeroU32> {
 /// so the service's defaults apply), the tenant filter in the body (`{}` without one).
 #[tokio::test]
 async fn tenants_batch_requests() {
-    let cases: [(&str, Option<u32>, Option<u32>, Vec<&str>, i32); 3] = [
-        ("tenants_batch__defaults", None, None, vec![], 0),
+    let cases: [(PagingCase, i32); 3] = [
+        (("tenants_batch__defaults", None, None, vec![]), 0),
         (
-            "tenants_batch__page_2_of_100",
-            Some(2),
-            Some(100),
-            vec![],
+            ("tenants_batch__page_2_of_100", Some(2), Some(100), vec![]),
             1,
         ),
         (
-            "tenants_batch__tenant_filter",
-            Some(1),
-            Some(50),
-            vec!["f04d7aee-1c2b-4d3e-8f9a-65215f92e596", "t/2"],
+            (
+                "tenants_batch__tenant_filter",
+                Some(1),
+                Some(50),
+                vec!["f04d7aee-1c2b-4d3e-8f9a-65215f92e596", "t/2"],
+            ),
             3,
         ),
     ];
-    for (name, index, size, tenant_ids, tenant) in cases {
+    for ((name, index, size, tenant_ids), tenant) in cases {
         let server = empty_page_server().await;
         let client = client_for(&server);
         let customer: types::RetrieveCustomerTenantsBatchCustomerId =
