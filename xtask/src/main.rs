@@ -1,9 +1,12 @@
 //! Project automation for the AvePoint seats workspace.
 //!
 //! * `cargo xtask codegen [--check]`: generate the raw client from `openapi/`.
+//! * `cargo xtask bench [--quick] [--customers N ...]`: the benchmarks (issue 5); see
+//!   `bench.rs`.
 
 use std::path::{Path, PathBuf};
 
+mod bench;
 mod codegen;
 
 fn workspace_root() -> PathBuf {
@@ -18,8 +21,9 @@ fn main() -> std::process::ExitCode {
     let root = workspace_root();
     let result = match args.first().map(String::as_str) {
         Some("codegen") => codegen::run(&args[1..], &root),
+        Some("bench") => bench::run(&args[1..], &root),
         _ => Err(anyhow::anyhow!(
-            "usage: cargo xtask <command>\n\ncommands:\n  codegen [--check]   generate crates/avepoint-graph-raw from openapi/"
+            "usage: cargo xtask <command>\n\ncommands:\n  codegen [--check]   generate crates/avepoint-graph-raw from openapi/\n  bench [--quick]     benchmarks: SDK vs bare reqwest vs Python, CLI fan-out (--help)"
         )),
     };
     match result {

@@ -1,0 +1,84 @@
+//! The Python client: `python/seats_bench.py` run with an interpreter that has `requests`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context as _, Result, bail};
+
+use crate::measure::{Plan, RunResult};
+use crate::target::Target;
+
+/// The script in this crate's source tree.
+pub fn default_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("python/seats_bench.py")
+}
+
+/// Checks that `python` runs and can import `requests`; the error says what is missing.
+pub fn check_interpreter(python: &Path) -> Result<String, String> {
+    let output = Command::new(python)
+        .args([
+            "-c",
+            "import sys, requests; print(sys.version.split()[0], requests.__version__)",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    if !output.status.success() {
+        return Err(format!(
+            "{} cannot import `requests` (pip install requests): {}",
+            python.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    let versions = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let mut parts = versions.split_whitespace();
+    Ok(format!(
+        "Python {}, requests {}",
+        parts.next().unwrap_or("?"),
+        parts.next().unwrap_or("?")
+    ))
+}
+
+/// Runs the script once with `plan` against `target` and parses its result.
+pub fn run(
+    python: &Path,
+    script: &Path,
+    target: &Target,
+    workload: &Path,
+    plan: Plan,
+) -> Result<RunResult> {
+    let mut cmd = Command::new(python);
+    cmd.arg(script)
+        .arg("--workload")
+        .arg(workload)
+        .args(["--mode", plan.mode.as_str()])
+        .args(["--calls", &plan.calls.to_string()])
+        .args(["--concurrency", &plan.concurrency.to_string()])
+        .args(["--warmup", &plan.warmup.to_string()])
+        .envs(target.env())
+        .stdin(Stdio::null());
+    let output = cmd
+        .output()
+        .with_context(|| format!("running {} {}", python.display(), script.display()))?;
+    if !output.status.success() {
+        bail!(
+            "the Python script failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let result: RunResult = serde_json::from_slice(&output.stdout).with_context(|| {
+        format!(
+            "parsing the Python script's output: {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })?;
+    if result.mode != plan.mode {
+        bail!(
+            "the Python script ran {:?}, not {:?}",
+            result.mode,
+            plan.mode
+        );
+    }
+    Ok(result)
+}

@@ -1,0 +1,52 @@
+//! One measurement of one Rust client: what `avepoint-bench client` runs in its own process.
+
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use crate::bare::BareClient;
+use crate::measure::{self, Plan, RunResult};
+use crate::sdk::SdkCaller;
+use crate::target::Target;
+use crate::workload::Workload;
+
+/// The Rust clients the runner measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RustClient {
+    /// The `avepoint-graph` SDK.
+    Sdk,
+    /// The bare `reqwest` + `serde` baseline.
+    Bare,
+}
+
+impl RustClient {
+    /// `sdk` or `bare`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RustClient::Sdk => "sdk",
+            RustClient::Bare => "bare",
+        }
+    }
+}
+
+/// Builds `client` against `target` and runs `plan` over `workload`. Building the client
+/// (and, for the bare client, its one token request) is not timed; the SDK fetches its token
+/// during the warm-up calls, as in a user's program.
+pub async fn run(
+    client: RustClient,
+    target: &Target,
+    workload: Arc<Workload>,
+    plan: Plan,
+) -> Result<RunResult> {
+    let tenant_type = workload.tenant_type;
+    Ok(match client {
+        RustClient::Sdk => {
+            let caller = SdkCaller::new(target, tenant_type)?;
+            measure::run(client.as_str(), caller, workload, plan).await
+        }
+        RustClient::Bare => {
+            let caller = BareClient::connect(target, tenant_type).await?;
+            measure::run(client.as_str(), caller, workload, plan).await
+        }
+    })
+}
