@@ -2,8 +2,9 @@
 //! and how one attempt is made and its outcome mapped onto [`Error`].
 //!
 //! Every call goes through the generated raw client (`avepoint-graph-raw`); this module adds
-//! the token (from the shared cache), the retry loop, the 401 refresh-and-replay, per-attempt
-//! timeouts and `tracing` spans.
+//! the token (from the cache of the scopes the operation needs), the retry loop, the 401
+//! refresh-and-replay, per-attempt timeouts and `tracing` spans. The paginated operations
+//! (`crate::customers`, `crate::seats_batch`) fetch each page through [`Client::call_raw`].
 
 use std::fmt;
 use std::sync::Arc;
@@ -14,7 +15,9 @@ use avepoint_graph_raw as raw;
 use futures::StreamExt as _;
 use tracing::Instrument as _;
 
-use crate::auth::{AccessToken, Credentials, LICENSE_READ_SCOPE, TokenCache};
+use crate::auth::{
+    AccessToken, CUSTOMERS_READ_SCOPE, Credentials, LICENSE_READ_SCOPE, TokenCaches,
+};
 use crate::environment::{DataCenter, Endpoints};
 use crate::error::{self, ApiError, Error};
 use crate::retry::{self, RetryPolicy, RetryRuntime, Sleeper, TokioSleeper};
@@ -35,7 +38,8 @@ const SEATS_OPERATION: &str = "retrieve_customer_tenant_user_seats";
 
 /// A client of the AvePoint Graph API partner endpoints.
 ///
-/// Cheap to clone: clones share one connection pool, one token cache and one retry budget.
+/// Cheap to clone: clones share one connection pool, the token caches (one per scope set,
+/// see [`ClientBuilder::scopes`]) and one retry budget.
 /// Build one with [`Client::builder`].
 #[derive(Clone)]
 pub struct Client {
@@ -45,7 +49,11 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     endpoints: Endpoints,
-    tokens: TokenCache,
+    tokens: TokenCaches,
+    /// Scopes of the license operations (seats reports).
+    license_scopes: Vec<String>,
+    /// Scopes of the customers listing.
+    customers_scopes: Vec<String>,
     retry: RetryRuntime,
     attempt_timeout: Duration,
 }
@@ -69,6 +77,7 @@ pub struct ClientBuilder {
     token_url: Option<String>,
     credentials: Option<Credentials>,
     scopes: Vec<String>,
+    customers_scopes: Vec<String>,
     retry: RetryPolicy,
     connect_timeout: Duration,
     attempt_timeout: Duration,
@@ -85,6 +94,7 @@ impl fmt::Debug for ClientBuilder {
             .field("token_url", &self.token_url)
             .field("credentials", &self.credentials)
             .field("scopes", &self.scopes)
+            .field("customers_scopes", &self.customers_scopes)
             .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
@@ -98,6 +108,7 @@ impl Default for ClientBuilder {
             token_url: None,
             credentials: None,
             scopes: vec![LICENSE_READ_SCOPE.to_owned()],
+            customers_scopes: vec![CUSTOMERS_READ_SCOPE.to_owned()],
             retry: RetryPolicy::default(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
@@ -139,13 +150,31 @@ impl ClientBuilder {
         self
     }
 
-    /// The OAuth scopes requested (default: `elements.license.read.all`).
+    /// The OAuth scopes requested for the license operations: the seats reports
+    /// ([`Client::tenant_user_seats`], [`Client::tenant_seats_batch`]) and
+    /// [`Client::authenticate`]. Default: `elements.license.read.all`.
+    ///
+    /// Each operation asks for its own scopes and the client keeps one cached token per
+    /// distinct scope set: the customers listing uses [`ClientBuilder::customers_scopes`].
+    /// Give the same list to both to use a single token for everything (the app must be
+    /// granted every scope in it).
     pub fn scopes<I, S>(mut self, scopes: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
         self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The OAuth scopes requested for the customers listing ([`Client::customers`]).
+    /// Default: `elements.customers.read.all`. See [`ClientBuilder::scopes`].
+    pub fn customers_scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.customers_scopes = scopes.into_iter().map(Into::into).collect();
         self
     }
 
@@ -216,6 +245,14 @@ impl ClientBuilder {
                     .to_owned(),
             ));
         }
+        if self.customers_scopes.is_empty()
+            || self.customers_scopes.iter().any(|s| s.trim().is_empty())
+        {
+            return Err(Error::Config(
+                "the customers scope list is empty; the customers listing needs elements.customers.read.all"
+                    .to_owned(),
+            ));
+        }
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
@@ -232,7 +269,9 @@ impl ClientBuilder {
             credentials.into_provider(endpoints.token_url(), http.clone(), retry.clone());
         Ok(Client {
             inner: Arc::new(Inner {
-                tokens: TokenCache::new(provider, self.scopes, self.refresh_margin),
+                tokens: TokenCaches::new(provider, self.refresh_margin),
+                license_scopes: self.scopes,
+                customers_scopes: self.customers_scopes,
                 http,
                 endpoints,
                 retry,
@@ -269,24 +308,87 @@ impl Client {
         }
     }
 
-    /// Fetches a token now (e.g. to check credentials at start-up); later calls reuse it.
+    /// Fetches a token for the license operations now (e.g. to check credentials at
+    /// start-up); later seats calls reuse it. See [`Client::authenticate_customers`] for the
+    /// customers listing's token.
     pub async fn authenticate(&self) -> Result<(), Error> {
-        self.inner.tokens.token().await.map(|_| ())
+        self.authenticate_scopes(OperationScopes::License).await
     }
 
-    /// Runs `attempt` with a cached token inside the retry loop; a 401 triggers one forced
-    /// token refresh and one replay per call.
-    async fn call<T, F, Fut>(&self, operation: &'static str, attempt: F) -> Result<T, Error>
+    /// Fetches the token of the customers listing now (scope `elements.customers.read.all`
+    /// unless overridden with [`ClientBuilder::customers_scopes`]); later listings reuse it.
+    pub async fn authenticate_customers(&self) -> Result<(), Error> {
+        self.authenticate_scopes(OperationScopes::Customers).await
+    }
+
+    async fn authenticate_scopes(&self, scopes: OperationScopes) -> Result<(), Error> {
+        let scopes = self.scopes_for(scopes);
+        self.inner
+            .tokens
+            .for_scopes(scopes)
+            .token()
+            .await
+            .map(|_| ())
+    }
+
+    /// The scopes an operation of kind `kind` asks for.
+    fn scopes_for(&self, kind: OperationScopes) -> &[String] {
+        match kind {
+            OperationScopes::License => &self.inner.license_scopes,
+            OperationScopes::Customers => &self.inner.customers_scopes,
+        }
+    }
+
+    /// Runs one generated operation: `op` gets a raw client carrying a cached token for the
+    /// scopes of `kind` and makes the call; each attempt runs under the attempt timeout,
+    /// inside the retry loop and the 401 refresh-and-replay of [`Client::call`].
+    pub(crate) async fn call_raw<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        kind: OperationScopes,
+        op: F,
+    ) -> Result<T, Error>
+    where
+        F: Fn(raw::Client) -> Fut,
+        Fut: std::future::Future<Output = Result<raw::ResponseValue<T>, raw::Error<raw::ByteStream>>>,
+    {
+        self.call(operation, kind, |token, attempt| {
+            let op = &op;
+            async move {
+                let raw = self.raw_client(&token)?;
+                attempt_once(
+                    operation,
+                    self.inner.endpoints.api_base(),
+                    attempt,
+                    self.inner.attempt_timeout,
+                    op(raw),
+                )
+                .await
+            }
+        })
+        .await
+    }
+
+    /// Runs `attempt` with a cached token (of the scopes of `kind`) inside the retry loop; a
+    /// 401 triggers one forced token refresh and one replay per call.
+    async fn call<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        kind: OperationScopes,
+        attempt: F,
+    ) -> Result<T, Error>
     where
         F: Fn(AccessToken, u32) -> Fut,
         Fut: std::future::Future<Output = Result<T, Error>>,
     {
         let replayed = AtomicBool::new(false);
+        let tokens = self.inner.tokens.for_scopes(self.scopes_for(kind));
         retry::run(&self.inner.retry, operation, |n| {
             let attempt = &attempt;
             let replayed = &replayed;
+            let tokens = &tokens;
             async move {
-                let token = self.inner.tokens.token().await?;
+                let token = tokens.token().await?;
                 match attempt(token.clone(), n).await {
                     Err(Error::Api(e))
                         if e.status == 401 && !replayed.swap(true, Ordering::SeqCst) =>
@@ -295,7 +397,7 @@ impl Client {
                             operation,
                             "the API rejected the access token; refreshing it once and replaying"
                         );
-                        let token = self.inner.tokens.refresh_after_rejection(&token).await?;
+                        let token = tokens.refresh_after_rejection(&token).await?;
                         attempt(token, n).await
                     }
                     other => other,
@@ -315,6 +417,16 @@ impl Client {
             ctx,
         ))
     }
+}
+
+/// Which scopes an operation asks for: the client keeps one token per scope set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OperationScopes {
+    /// The seats reports: [`ClientBuilder::scopes`] (default `elements.license.read.all`).
+    License,
+    /// The customers listing: [`ClientBuilder::customers_scopes`] (default
+    /// `elements.customers.read.all`).
+    Customers,
 }
 
 /// A prepared seats call; see [`Client::tenant_user_seats`].
@@ -352,25 +464,15 @@ impl TenantUserSeatsRequest {
             customer_id = %self.customer_id,
             tenant_type = %self.tenant_type,
         );
-        let client = &self.client;
         let started = Instant::now();
-        let result = client
-            .call(SEATS_OPERATION, |token, attempt| {
-                let (customer_id, tenant_type, body) = (&customer_id, &tenant_type, &body);
+        let result = self
+            .client
+            .call_raw(SEATS_OPERATION, OperationScopes::License, |raw| {
+                let (customer_id, tenant_type, body) =
+                    (customer_id.clone(), tenant_type.clone(), body.clone());
                 async move {
-                    let raw = client.raw_client(&token)?;
-                    let url = client.inner.endpoints.api_base();
-                    attempt_once(
-                        SEATS_OPERATION,
-                        url,
-                        attempt,
-                        client.inner.attempt_timeout,
-                        async {
-                            raw.retrieve_customer_tenant_user_seats(customer_id, tenant_type, body)
-                                .await
-                        },
-                    )
-                    .await
+                    raw.retrieve_customer_tenant_user_seats(&customer_id, &tenant_type, &body)
+                        .await
                 }
             })
             .instrument(span.clone())

@@ -8,6 +8,11 @@
 
 use std::time::Duration;
 
+/// The operation name of the customers listing (as in [`ApiError::operation`]).
+pub(crate) const CUSTOMERS_OPERATION: &str = "list_customers_batch";
+/// The operation name of the paginated tenants report (as in [`ApiError::operation`]).
+pub(crate) const TENANTS_BATCH_OPERATION: &str = "retrieve_customer_tenants_batch";
+
 /// How many bytes of a response body an error keeps.
 pub const BODY_SNIPPET_LIMIT: usize = 512;
 
@@ -62,6 +67,19 @@ pub enum Error {
     /// The client is configured in a way that cannot work (URL, credentials, certificate).
     #[error("invalid configuration: {0}")]
     Config(String),
+
+    /// A paginated listing could not be walked to its end: the service repeated a page, or
+    /// kept returning pages well past the `totalCount` it announced. The items yielded before
+    /// this error are valid; the listing is incomplete.
+    #[error(
+        "paging {operation} stopped: {message}; the listing is incomplete. Retry later, or use a different page size; if it persists, report it to AvePoint support"
+    )]
+    Paging {
+        /// The paginated operation.
+        operation: &'static str,
+        /// What went wrong, with the page index and counts involved.
+        message: String,
+    },
 
     /// The call was retried until the attempts or the deadline ran out.
     #[error("gave up after {attempts} attempt(s) in {elapsed:?} ({reason}); last error: {last}")]
@@ -139,8 +157,17 @@ impl ApiError {
 
     fn hint(&self) -> &'static str {
         match self.status {
+            400 if self.operation == CUSTOMERS_OPERATION => {
+                "check the paging parameters (pageIndex from 1, pageSize 1..=100) and the customer ids"
+            }
+            400 if self.operation == TENANTS_BATCH_OPERATION => {
+                "check the customer id, the tenant type and the paging parameters (pageIndex from 1, pageSize 1..=100)"
+            }
             400 => "check the customer id, the tenant type and the seat status",
             401 => "the access token was refused; check the client id and credentials",
+            403 if self.operation == CUSTOMERS_OPERATION => {
+                "the app lacks the permission (scope elements.customers.read.all); check the app registration in Elements"
+            }
             403 => {
                 "the app lacks the permission (scope elements.license.read.all) or the customer is outside its customer scope; check the app registration in Elements"
             }
@@ -245,6 +272,7 @@ impl Error {
             Self::Authentication(e) => e.is_transient(),
             Self::Transport { .. } => true,
             Self::Decode { .. }
+            | Self::Paging { .. }
             | Self::InvalidInput(_)
             | Self::Config(_)
             | Self::RetriesExhausted { .. } => false,

@@ -6,10 +6,16 @@
 //! crate wraps the client generated from the project's OpenAPI spec (`avepoint-graph-raw`)
 //! and adds what production use needs:
 //!
-//! * typed values: [`TenantType`], [`SeatStatus`], [`TenantSeats`], [`DataCenter`];
+//! * typed values: [`TenantType`], [`SeatStatus`], [`TenantSeats`], [`DataCenter`], and for
+//!   the newer operations [`Customer`], [`JobStatus`], [`ManagementMode`],
+//!   [`TenantSeatsRecord`] (codes the service adds later are kept, not refused);
+//! * the paginated operations as lazy streams ([`PageStream`]): the customers listing
+//!   ([`Client::customers`]) and the paginated seats report ([`Client::tenant_seats_batch`]),
+//!   guarded against a service that repeats pages or never ends;
 //! * OAuth 2.0 client credentials with a client secret or a certificate (RS256 client
 //!   assertion, PEM or password-protected PKCS#12), a static token, or your own
-//!   [`TokenProvider`]; tokens are cached and refreshed ahead of expiry, one refresh at a time;
+//!   [`TokenProvider`]; tokens are cached per scope set and refreshed ahead of expiry, one
+//!   refresh at a time;
 //! * retries of transient failures with capped, jittered backoff that honours `Retry-After`,
 //!   bounded by attempts and an overall deadline ([`RetryPolicy`]);
 //! * one [`Error`] type whose variants tell what to do, and which never contains a secret;
@@ -39,22 +45,54 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! Every customer, then each one's Microsoft 365 seats from the paginated report:
+//!
+//! ```no_run
+//! use avepoint_graph::{Client, TenantSeats, TenantType};
+//! use futures::TryStreamExt as _;
+//!
+//! # async fn run(client: Client) -> Result<(), avepoint_graph::Error> {
+//! let mut customers = client.customers().page_size(100).stream();
+//! while let Some(customer) = customers.try_next().await? {
+//!     // Known once the first page has arrived.
+//!     let total = customers.total_count().unwrap_or(0);
+//!     let seats: Vec<TenantSeats> = client
+//!         .tenant_seats_batch(&customer.id, TenantType::Microsoft365)
+//!         .collect_all()
+//!         .await?
+//!         .into_iter()
+//!         .map(TenantSeats::from)
+//!         .collect();
+//!     println!("{} (of {total}): {} tenants", customer.display_name(), seats.len());
+//! }
+//! # Ok(()) }
+//! ```
 
 pub mod auth;
 mod client;
+mod customers;
 mod environment;
 pub mod error;
+pub mod paging;
 pub mod retry;
+mod seats_batch;
 mod types;
 
-pub use auth::{AccessToken, ClientCertificate, Credentials, Secret, TokenProvider};
+pub use auth::{
+    AccessToken, CUSTOMERS_READ_SCOPE, ClientCertificate, Credentials, LICENSE_READ_SCOPE, Secret,
+    TokenProvider,
+};
 pub use client::{
     Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     TenantUserSeatsRequest, USER_AGENT,
 };
+pub use customers::{Customer, CustomerTenant, CustomersRequest, JobStatus, ManagementMode};
 pub use environment::{DataCenter, Endpoints};
 pub use error::{ApiError, AuthenticationError, Error, GiveUpReason, Result};
+pub use paging::{MAX_PAGE_SIZE, Page, PageStream};
 pub use retry::{RetryPolicy, Sleeper};
+pub use seats_batch::{ReportedTenantType, TenantSeatsBatchRequest, TenantSeatsRecord};
 pub use types::{ParseEnumError, SeatStatus, TenantSeats, TenantType};
 
 /// The generated raw client this crate wraps, for operations or details the wrapper does not

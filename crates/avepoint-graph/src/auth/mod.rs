@@ -6,17 +6,21 @@
 //!   service client in `identity` implements it for the OAuth 2.0 client credentials grant.
 //! * `cache::TokenCache` reuses one token across calls and clones until shortly before it
 //!   expires, with a single refresh in flight however many calls need one.
+//! * `scoped::TokenCaches` keeps one such cache per scope set: each operation asks for the
+//!   scopes it needs, and each set gets its own token.
 
 mod cache;
 mod certificate;
 mod credentials;
 mod identity;
+mod scoped;
 mod secret;
 
 pub(crate) use cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
 pub use certificate::{ASSERTION_LIFETIME, ClientCertificate};
 pub use credentials::Credentials;
 pub(crate) use identity::IdentityClient;
+pub(crate) use scoped::TokenCaches;
 pub use secret::Secret;
 
 use std::time::Duration;
@@ -26,8 +30,12 @@ use tokio::time::Instant;
 
 use crate::error::Error;
 
-/// The scope the seats endpoint needs; the default scope of every client.
+/// The scope the seats reports need (`users` and `tenants/batch`); the default scope of the
+/// license operations.
 pub const LICENSE_READ_SCOPE: &str = "elements.license.read.all";
+
+/// The scope the customers listing needs; the default scope of the customers operations.
+pub const CUSTOMERS_READ_SCOPE: &str = "elements.customers.read.all";
 
 /// An OAuth 2.0 access token and when it expires.
 #[derive(Clone, Debug)]

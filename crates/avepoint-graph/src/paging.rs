@@ -1,0 +1,549 @@
+//! Walking paginated operations: [`Page`], the lazy [`PageStream`] and the guards that end a
+//! walk the service does not bring to an end itself.
+//!
+//! The paginated operations take `pageIndex` (from 1) and `pageSize` (1..=100) and answer one
+//! page of items with `metadata.totalCount`, the size of the whole result. A [`PageStream`]
+//! fetches page 1 when first polled, yields its items, and fetches the next page only once
+//! those are consumed. Every page fetch is one call of the client, with its retries and its
+//! 401 refresh.
+//!
+//! The walk ends normally when
+//! * as many distinct items as the latest `totalCount` have been yielded, or
+//! * a page is empty, or
+//! * a page is shorter than the page size (the last page).
+//!
+//! `totalCount` may change during the walk (customers added or removed): the latest value
+//! counts. Offset paging over a changing list can show an item twice; an item already yielded
+//! (same key, e.g. the customer id) is skipped, so each appears once.
+//!
+//! It ends with [`Error::Paging`] (after the items already yielded) when the service
+//! misbehaves:
+//! * a page holds only items already yielded (the service repeated a page, or ignores
+//!   `pageIndex`): the page is fetched again up to [`REPEATED_PAGE_REFETCHES`] times, then
+//!   the walk stops;
+//! * the walk would go past the page cap: twice the pages the first `totalCount` needs, plus
+//!   two (so a `totalCount` that keeps growing, or pages that keep repeating items, cannot go
+//!   on for ever), and never more than [`DEFAULT_MAX_PAGES`] (or
+//!   the request's `max_pages`).
+
+use std::collections::{HashSet, VecDeque};
+use std::fmt;
+use std::num::NonZeroU32;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures::Stream;
+use futures::future::BoxFuture;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+/// The largest page size the service accepts.
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// The page size used when none is given: the largest, so a walk needs the fewest calls.
+pub const DEFAULT_PAGE_SIZE: u32 = MAX_PAGE_SIZE;
+
+/// The absolute cap on the pages of one walk, whatever `totalCount` says.
+pub const DEFAULT_MAX_PAGES: u32 = 1_000_000;
+
+/// How many times a page that repeats earlier items is fetched again before the walk stops.
+pub const REPEATED_PAGE_REFETCHES: u32 = 2;
+
+/// One page of a paginated operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Page<T> {
+    /// The items of this page, as the service sent them.
+    pub items: Vec<T>,
+    /// The page index the service reported (`metadata.pageIndex`, 1-based).
+    pub page_index: u32,
+    /// The page size the service reported (`metadata.pageSize`).
+    pub page_size: u32,
+    /// The number of items of the whole result, all pages together (`metadata.totalCount`).
+    pub total_count: u64,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from the raw metadata; a negative `totalCount` is refused, a negative
+    /// echoed index or size is read as 0 (they are only informative).
+    pub(crate) fn from_raw(
+        operation: &'static str,
+        items: Vec<T>,
+        metadata: &avepoint_graph_raw::types::PageMetadata,
+    ) -> Result<Self, Error> {
+        let total_count = u64::try_from(metadata.total_count).map_err(|_| Error::Decode {
+            operation,
+            message: format!("`totalCount` is negative ({})", metadata.total_count),
+            snippet: String::new(),
+        })?;
+        Ok(Self {
+            items,
+            page_index: u32::try_from(metadata.page_index).unwrap_or(0),
+            page_size: u32::try_from(metadata.page_size).unwrap_or(0),
+            total_count,
+        })
+    }
+}
+
+/// Checks a requested page size: 1..=[`MAX_PAGE_SIZE`].
+pub(crate) fn checked_page_size(size: u32) -> Result<NonZeroU32, Error> {
+    NonZeroU32::new(size)
+        .filter(|s| s.get() <= MAX_PAGE_SIZE)
+        .ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "the page size {size} is out of range; use 1 to {MAX_PAGE_SIZE}"
+            ))
+        })
+}
+
+/// Fetches page `index` of size `size`.
+pub(crate) type FetchPage<T> =
+    Arc<dyn Fn(NonZeroU32, NonZeroU32) -> BoxFuture<'static, Result<Page<T>, Error>> + Send + Sync>;
+
+/// What identifies an item within a walk (a customer id, a tenant id).
+pub(crate) type ItemKey<T> = fn(&T) -> String;
+
+/// The items of a paginated operation, fetched page by page as they are consumed.
+///
+/// Yields `Ok(item)` for each item, in the service's order, and ends after the last page; a
+/// failed page fetch (after retries) or a paging problem ([`Error::Paging`]) is yielded as
+/// the last item. [`PageStream::total_count`] tells the announced total once the first page
+/// has arrived.
+#[must_use = "a stream does nothing until polled"]
+pub struct PageStream<T> {
+    fetch: FetchPage<T>,
+    walk: Walk<T>,
+    in_flight: Option<BoxFuture<'static, Result<Page<T>, Error>>>,
+    ready: VecDeque<T>,
+    /// An error to yield once `ready` is drained; then the stream ends.
+    failure: Option<Error>,
+    finished: bool,
+}
+
+impl<T> fmt::Debug for PageStream<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PageStream")
+            .field("operation", &self.walk.operation)
+            .field("page_size", &self.walk.page_size)
+            .field("next_page", &self.walk.next_index)
+            .field("total_count", &self.walk.total)
+            .field("yielded", &self.walk.seen.len())
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> PageStream<T> {
+    pub(crate) fn new(
+        operation: &'static str,
+        page_size: NonZeroU32,
+        max_pages: u32,
+        key: ItemKey<T>,
+        fetch: FetchPage<T>,
+    ) -> Self {
+        Self {
+            fetch,
+            walk: Walk::new(operation, page_size, max_pages, key),
+            in_flight: None,
+            ready: VecDeque::new(),
+            failure: None,
+            finished: false,
+        }
+    }
+
+    /// A stream that yields `error` and ends (a request refused before anything was sent).
+    pub(crate) fn failed(operation: &'static str, key: ItemKey<T>, error: Error) -> Self {
+        let fetch: FetchPage<T> = Arc::new(|_, _| {
+            Box::pin(async { Err(Error::InvalidInput("the request was refused".into())) })
+        });
+        let mut stream = Self::new(operation, NonZeroU32::MIN, 1, key, fetch);
+        stream.failure = Some(error);
+        stream.finished = true;
+        stream
+    }
+
+    /// The `totalCount` of the latest page received: `None` until the first page arrives.
+    pub fn total_count(&self) -> Option<u64> {
+        self.walk.total
+    }
+
+    /// The number of pages fetched so far (repeated fetches included).
+    pub fn pages_fetched(&self) -> u32 {
+        self.walk.fetches
+    }
+}
+
+impl<T: Send + 'static> PageStream<T> {
+    /// Consumes the stream and returns every item, or the first error.
+    pub async fn collect_all(self) -> Result<Vec<T>, Error> {
+        use futures::TryStreamExt as _;
+        self.try_collect().await
+    }
+}
+
+// No field is structurally pinned (the future in flight is boxed), whatever `T` is.
+impl<T> Unpin for PageStream<T> {}
+
+impl<T> Stream for PageStream<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = Pin::into_inner(self);
+        loop {
+            if let Some(item) = this.ready.pop_front() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            if let Some(error) = this.failure.take() {
+                this.finished = true;
+                return Poll::Ready(Some(Err(error)));
+            }
+            if this.finished {
+                return Poll::Ready(None);
+            }
+            let index = this.walk.next_index;
+            let fetch = this.fetch.clone();
+            let size = this.walk.page_size;
+            let future = this.in_flight.get_or_insert_with(|| fetch(index, size));
+            let result = match future.as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(result) => result,
+            };
+            this.in_flight = None;
+            match result {
+                Err(error) => {
+                    this.failure = Some(error);
+                }
+                Ok(page) => {
+                    let step = this.walk.accept(index, page);
+                    this.ready.extend(step.items);
+                    match step.next {
+                        Next::Fetch => {}
+                        Next::End => this.finished = true,
+                        Next::Fail(error) => this.failure = Some(error),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What the walk does after a page.
+#[derive(Debug)]
+enum Next {
+    /// Fetch `Walk::next_index` (the next page, or the same one again).
+    Fetch,
+    /// The walk is complete.
+    End,
+    /// Stop with this error after the items.
+    Fail(Error),
+}
+
+/// The outcome of one page: the new items to yield, then what to do.
+#[derive(Debug)]
+struct Step<T> {
+    items: Vec<T>,
+    next: Next,
+}
+
+/// The bookkeeping of one walk, independent of HTTP (unit-tested below).
+struct Walk<T> {
+    operation: &'static str,
+    page_size: NonZeroU32,
+    max_pages: u32,
+    key: ItemKey<T>,
+    /// The page to fetch next (1-based).
+    next_index: NonZeroU32,
+    /// Pages fetched, repeats included.
+    fetches: u32,
+    /// Fetches of `next_index` that came back with only items already yielded.
+    repeats: u32,
+    /// The first `totalCount`, which sets the page cap.
+    first_total: Option<u64>,
+    /// The latest `totalCount`.
+    total: Option<u64>,
+    /// Keys of the items yielded so far.
+    seen: HashSet<String>,
+}
+
+impl<T> Walk<T> {
+    fn new(
+        operation: &'static str,
+        page_size: NonZeroU32,
+        max_pages: u32,
+        key: ItemKey<T>,
+    ) -> Self {
+        Self {
+            operation,
+            page_size,
+            max_pages: max_pages.max(1),
+            key,
+            next_index: NonZeroU32::MIN,
+            fetches: 0,
+            repeats: 0,
+            first_total: None,
+            total: None,
+            seen: HashSet::new(),
+        }
+    }
+
+    /// The most pages this walk may fetch (distinct indexes).
+    fn page_cap(&self) -> u64 {
+        let size = u64::from(self.page_size.get());
+        let needed = self.first_total.unwrap_or(0).div_ceil(size);
+        needed
+            .saturating_mul(2)
+            .saturating_add(2)
+            .min(u64::from(self.max_pages))
+    }
+
+    fn paging_error(&self, message: String) -> Error {
+        Error::Paging {
+            operation: self.operation,
+            message,
+        }
+    }
+
+    /// Takes page `requested` and says which of its items to yield and what comes next.
+    fn accept(&mut self, requested: NonZeroU32, page: Page<T>) -> Step<T> {
+        self.fetches = self.fetches.saturating_add(1);
+        if self.first_total.is_none() {
+            self.first_total = Some(page.total_count);
+        } else if self.total != Some(page.total_count) {
+            tracing::info!(
+                operation = self.operation,
+                page = requested.get(),
+                previous = self.total,
+                total_count = page.total_count,
+                "totalCount changed during the walk; following the latest value"
+            );
+        }
+        self.total = Some(page.total_count);
+        let received = page.items.len();
+        let repeated = received > 0
+            && page
+                .items
+                .iter()
+                .all(|item| self.seen.contains(&(self.key)(item)));
+        if repeated {
+            self.repeats += 1;
+            if self.repeats > REPEATED_PAGE_REFETCHES {
+                let message = format!(
+                    "page {} (the service reported index {}) held only items of earlier pages, {} times in a row; the service repeats pages or ignores pageIndex",
+                    requested, page.page_index, self.repeats
+                );
+                return Step {
+                    items: Vec::new(),
+                    next: Next::Fail(self.paging_error(message)),
+                };
+            }
+            tracing::warn!(
+                operation = self.operation,
+                page = requested.get(),
+                reported_index = page.page_index,
+                "the page repeats items already received; fetching it again"
+            );
+            return Step {
+                items: Vec::new(),
+                next: Next::Fetch,
+            };
+        }
+        self.repeats = 0;
+        let mut items = Vec::with_capacity(received);
+        for item in page.items {
+            if self.seen.insert((self.key)(&item)) {
+                items.push(item);
+            }
+        }
+        if items.len() < received {
+            tracing::warn!(
+                operation = self.operation,
+                page = requested.get(),
+                duplicates = received - items.len(),
+                "skipped items already received on an earlier page (the list changed during the walk)"
+            );
+        }
+        let yielded = self.seen.len() as u64;
+        let short = received < self.page_size.get() as usize;
+        if received == 0 || yielded >= page.total_count || short {
+            if yielded < page.total_count {
+                tracing::warn!(
+                    operation = self.operation,
+                    page = requested.get(),
+                    yielded,
+                    total_count = page.total_count,
+                    "the last page came before totalCount items; the list shrank during the walk"
+                );
+            }
+            return Step {
+                items,
+                next: Next::End,
+            };
+        }
+        let next = u64::from(requested.get()) + 1;
+        let cap = self.page_cap();
+        match NonZeroU32::new(u32::try_from(next).unwrap_or(0)).filter(|_| next <= cap) {
+            Some(next) => {
+                self.next_index = next;
+                Step {
+                    items,
+                    next: Next::Fetch,
+                }
+            }
+            None => {
+                let message = format!(
+                    "the service still had pages after {} pages of {} (totalCount was {} at first, {} now, {} items received); it does not end its pages",
+                    requested,
+                    self.page_size,
+                    self.first_total.unwrap_or(0),
+                    page.total_count,
+                    yielded
+                );
+                Step {
+                    items,
+                    next: Next::Fail(self.paging_error(message)),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[allow(clippy::ptr_arg)] // an `ItemKey<String>` takes `&String`
+    fn key(s: &String) -> String {
+        s.clone()
+    }
+
+    fn walk(size: u32) -> Walk<String> {
+        Walk::new(
+            "op",
+            NonZeroU32::new(size).unwrap_or(NonZeroU32::MIN),
+            DEFAULT_MAX_PAGES,
+            key,
+        )
+    }
+
+    fn page(range: std::ops::Range<u32>, total: u64) -> Page<String> {
+        Page {
+            items: range.map(|i| format!("item-{i}")).collect(),
+            page_index: 1,
+            page_size: 0,
+            total_count: total,
+        }
+    }
+
+    fn idx(i: u32) -> NonZeroU32 {
+        NonZeroU32::new(i).unwrap_or(NonZeroU32::MIN)
+    }
+
+    #[test]
+    fn empty_first_page_ends() {
+        let mut w = walk(10);
+        let step = w.accept(idx(1), page(0..0, 0));
+        assert!(step.items.is_empty());
+        assert!(matches!(step.next, Next::End));
+    }
+
+    #[test]
+    fn total_equal_to_page_size_ends_without_another_fetch() {
+        let mut w = walk(10);
+        let step = w.accept(idx(1), page(0..10, 10));
+        assert_eq!(step.items.len(), 10);
+        assert!(matches!(step.next, Next::End));
+    }
+
+    #[test]
+    fn full_pages_continue_until_the_total() {
+        let mut w = walk(10);
+        assert!(matches!(
+            w.accept(idx(1), page(0..10, 20)).next,
+            Next::Fetch
+        ));
+        assert_eq!(w.next_index.get(), 2);
+        assert!(matches!(w.accept(idx(2), page(10..20, 20)).next, Next::End));
+    }
+
+    #[test]
+    fn a_short_page_ends_even_if_the_total_says_more() {
+        let mut w = walk(10);
+        assert!(matches!(
+            w.accept(idx(1), page(0..10, 50)).next,
+            Next::Fetch
+        ));
+        let step = w.accept(idx(2), page(10..13, 50));
+        assert_eq!(step.items.len(), 3);
+        assert!(matches!(step.next, Next::End));
+    }
+
+    #[test]
+    fn duplicates_are_skipped_and_a_repeated_page_is_refetched_then_fails() {
+        let mut w = walk(2);
+        assert!(matches!(w.accept(idx(1), page(0..2, 6)).next, Next::Fetch));
+        let step = w.accept(idx(2), page(1..3, 6));
+        assert_eq!(step.items, vec!["item-2".to_owned()]);
+        assert!(matches!(step.next, Next::Fetch));
+        for _ in 0..REPEATED_PAGE_REFETCHES {
+            let step = w.accept(idx(3), page(1..3, 6));
+            assert!(step.items.is_empty());
+            assert!(matches!(step.next, Next::Fetch));
+            assert_eq!(w.next_index.get(), 3, "the same page is fetched again");
+        }
+        let step = w.accept(idx(3), page(1..3, 6));
+        match step.next {
+            Next::Fail(Error::Paging { message, .. }) => {
+                assert!(message.contains("page 3"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_growing_total_hits_the_cap() {
+        let mut w = walk(10);
+        let mut index = 1;
+        loop {
+            let start = (index - 1) * 10;
+            let step = w.accept(idx(index), page(start..start + 10, u64::from(start) + 100));
+            match step.next {
+                Next::Fetch => index += 1,
+                Next::Fail(Error::Paging { message, .. }) => {
+                    assert!(message.contains("does not end"), "{message}");
+                    break;
+                }
+                other => panic!("{other:?}"),
+            }
+            assert!(index < 100, "the cap must stop the walk");
+        }
+        // 100 items need 10 pages: the cap is 22.
+        assert_eq!(index, 22);
+    }
+
+    #[test]
+    fn the_absolute_cap_wins() {
+        let mut w = Walk::new("op", idx(1), 3, key);
+        assert!(matches!(
+            w.accept(idx(1), page(0..1, 1000)).next,
+            Next::Fetch
+        ));
+        assert!(matches!(
+            w.accept(idx(2), page(1..2, 1000)).next,
+            Next::Fetch
+        ));
+        assert!(matches!(
+            w.accept(idx(3), page(2..3, 1000)).next,
+            Next::Fail(Error::Paging { .. })
+        ));
+    }
+
+    #[test]
+    fn page_sizes_are_checked() {
+        assert!(checked_page_size(0).is_err());
+        assert!(checked_page_size(101).is_err());
+        assert_eq!(checked_page_size(100).map(NonZeroU32::get).ok(), Some(100));
+        assert_eq!(checked_page_size(1).map(NonZeroU32::get).ok(), Some(1));
+    }
+}
