@@ -74,3 +74,54 @@ fn enum_values_match_the_spec() {
     .collect();
     assert_eq!(statuses, codes("LicenseAssignedStatus"));
 }
+
+fn property_names(schema: &serde_json::Value) -> BTreeSet<String> {
+    schema["properties"]
+        .as_object()
+        .expect("properties")
+        .keys()
+        .cloned()
+        .collect()
+}
+
+/// The wrapper's customers and paginated seats records serialise with the spec's property
+/// names, and the open code enums are plain integers on both sides (no `enum` in responses).
+#[test]
+fn paginated_types_match_the_spec() {
+    let spec = spec();
+    let schemas = &spec["components"]["schemas"];
+    let customer =
+        serde_json::to_value(schemars::schema_for!(avepoint_graph::Customer)).expect("schema");
+    assert_eq!(
+        property_names(&customer),
+        property_names(&schemas["PartnerCustomer"])
+    );
+    let record = serde_json::to_value(schemars::schema_for!(avepoint_graph::TenantSeatsRecord))
+        .expect("schema");
+    assert_eq!(
+        property_names(&record),
+        property_names(&schemas["TenantSeatsBatchItem"])
+    );
+    for (schema, field) in [
+        ("PartnerCustomer", "jobStatus"),
+        ("PartnerCustomer", "managementMode"),
+        ("TenantSeatsBatchItem", "type"),
+    ] {
+        let property = &schemas[schema]["properties"][field];
+        assert_eq!(property["type"], "integer", "{schema}.{field}");
+        assert!(
+            property.get("enum").is_none(),
+            "{schema}.{field} must stay open"
+        );
+    }
+    let statuses: Vec<i32> = avepoint_graph::JobStatus::KNOWN
+        .iter()
+        .map(|s| s.code())
+        .collect();
+    assert_eq!(statuses, (0..=6).collect::<Vec<_>>());
+    let modes: Vec<i32> = avepoint_graph::ManagementMode::KNOWN
+        .iter()
+        .map(|m| m.code())
+        .collect();
+    assert_eq!(modes, (0..=2).collect::<Vec<_>>());
+}
