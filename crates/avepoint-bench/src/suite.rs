@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, Result, bail};
-use avepoint_fake::{Dataset, FakeConfig, FakeControl, FakeServer, TenantKind};
+use avepoint_fake::{CountersSnapshot, Dataset, FakeConfig, FakeControl, FakeServer, TenantKind};
 use serde::Serialize;
 
 use crate::measure::{Mode, Plan, RunResult};
@@ -157,6 +157,8 @@ pub struct RunRecord {
     pub token_requests: u64,
     /// TCP connections the fake accepted during the run.
     pub connections: u64,
+    /// Seats requests the fake received beyond the run's calls (warm-up included): retries.
+    pub extra_api_requests: u64,
     /// Failed calls.
     pub errors: u64,
     /// Wrong answers.
@@ -180,6 +182,8 @@ pub struct LatencyRow {
     pub token_requests_max: u64,
     /// Most connections in one run.
     pub connections_max: u64,
+    /// Seats requests beyond the calls (retries), all runs.
+    pub extra_api_requests: u64,
     /// SDK/this client's median (SDK row: 1).
     pub sdk_median_ratio: Option<f64>,
     /// SDK/this client's calls per second.
@@ -203,6 +207,8 @@ pub struct ThroughputRow {
     pub token_requests_max: u64,
     /// Most connections in one run.
     pub connections_max: u64,
+    /// Seats requests beyond the calls (retries), all runs.
+    pub extra_api_requests: u64,
     /// SDK/this client's calls per second.
     pub sdk_ratio: Option<f64>,
 }
@@ -439,7 +445,7 @@ impl Ctx {
                         client.name()
                     );
                     match self.run_client(client, *plan) {
-                        Ok((result, token_requests, connections)) => {
+                        Ok((result, counters)) => {
                             if let Some(p) = &result.first_problem {
                                 problems.push(format!(
                                     "{} {} c={} round {}: {} error(s), {} mismatch(es); first: {p}",
@@ -462,8 +468,11 @@ impl Ctx {
                                     calls_per_sec: result.calls_per_sec,
                                     median_us: quantile(&sorted, 0.5),
                                     p99_us: quantile(&sorted, 0.99),
-                                    token_requests,
-                                    connections,
+                                    token_requests: counters.token_requests,
+                                    connections: counters.connections,
+                                    extra_api_requests: counters
+                                        .api_requests
+                                        .saturating_sub((plan.calls + plan.warmup) as u64),
                                     errors: result.errors,
                                     mismatches: result.mismatches,
                                 },
@@ -523,9 +532,9 @@ impl Ctx {
         })
     }
 
-    /// One run of one client in its own process; returns its result and the fake's token
-    /// requests and accepted connections during it.
-    fn run_client(&self, client: Client, plan: Plan) -> Result<(RunResult, u64, u64)> {
+    /// One run of one client in its own process; returns its result and the fake's counters
+    /// of the run.
+    fn run_client(&self, client: Client, plan: Plan) -> Result<(RunResult, CountersSnapshot)> {
         self.control.reset_counters();
         let result = match client {
             Client::Python => {
@@ -560,8 +569,7 @@ impl Ctx {
                 serde_json::from_slice(&output.stdout).context("parsing the runner's result")?
             }
         };
-        let counters = self.control.counters();
-        Ok((result, counters.token_requests, counters.connections))
+        Ok((result, self.control.counters()))
     }
 
     /// `avepoint seats --customers-file <n ids> --tenant-type m365 --output json` to
@@ -691,6 +699,7 @@ fn latency_rows(clients: &[Client], runs: &[(RunRecord, Vec<f64>)]) -> Vec<Laten
                     .max()
                     .unwrap_or(0),
                 connections_max: mine.iter().map(|(r, _)| r.connections).max().unwrap_or(0),
+                extra_api_requests: mine.iter().map(|(r, _)| r.extra_api_requests).sum(),
                 sdk_median_ratio: None,
                 sdk_throughput_ratio: None,
             })
@@ -738,6 +747,7 @@ fn throughput_rows(
                     calls_per_sec_max: cps.last().copied().unwrap_or(0.0),
                     token_requests_max: mine.iter().map(|r| r.token_requests).max().unwrap_or(0),
                     connections_max: mine.iter().map(|r| r.connections).max().unwrap_or(0),
+                    extra_api_requests: mine.iter().map(|r| r.extra_api_requests).sum(),
                     sdk_ratio: None,
                 })
             })

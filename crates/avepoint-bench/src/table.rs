@@ -26,7 +26,7 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "ratios: sdk/x = the SDK's figure divided by client x's (latency: < 1 is faster; calls/s: > 1 is faster)"
+        "ratios: sdk/x = the SDK's figure divided by client x's (latency: < 1 is faster; calls/s: > 1 is faster)\ntokens, conns: most token requests / TCP connections the fake saw in one run; retries: seats requests beyond the calls, all runs"
     );
 
     let _ = writeln!(
@@ -36,7 +36,7 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "{:<8} {:>8} {:>11} {:>11} {:>10} {:>13} {:>14} {:>7} {:>6}",
+        "{:<8} {:>8} {:>11} {:>11} {:>10} {:>13} {:>14} {:>7} {:>6} {:>8}",
         "client",
         "samples",
         "median µs",
@@ -45,12 +45,13 @@ pub fn render(report: &Report) -> String {
         "sdk/x median",
         "sdk/x calls/s",
         "tokens",
-        "conns"
+        "conns",
+        "retries"
     );
     for r in &report.latency {
         let _ = writeln!(
             out,
-            "{:<8} {:>8} {:>11.1} {:>11.1} {:>10.0} {:>13} {:>14} {:>7} {:>6}",
+            "{:<8} {:>8} {:>11.1} {:>11.1} {:>10.0} {:>13} {:>14} {:>7} {:>6} {:>8}",
             r.client,
             r.samples,
             r.median_us,
@@ -59,7 +60,8 @@ pub fn render(report: &Report) -> String {
             opt(r.sdk_median_ratio, 3),
             opt(r.sdk_throughput_ratio, 3),
             r.token_requests_max,
-            r.connections_max
+            r.connections_max,
+            r.extra_api_requests
         );
     }
 
@@ -70,20 +72,21 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "{:<8} {:>5} {:>10} {:>21} {:>14} {:>7} {:>6}",
-        "client", "conc", "calls/s", "(min..max)", "sdk/x calls/s", "tokens", "conns"
+        "{:<8} {:>5} {:>10} {:>21} {:>14} {:>7} {:>6} {:>8}",
+        "client", "conc", "calls/s", "(min..max)", "sdk/x calls/s", "tokens", "conns", "retries"
     );
     for r in &report.throughput {
         let _ = writeln!(
             out,
-            "{:<8} {:>5} {:>10.0} {:>21} {:>14} {:>7} {:>6}",
+            "{:<8} {:>5} {:>10.0} {:>21} {:>14} {:>7} {:>6} {:>8}",
             r.client,
             r.concurrency,
             r.calls_per_sec,
             format!("({:.0}..{:.0})", r.calls_per_sec_min, r.calls_per_sec_max),
             opt(r.sdk_ratio, 3),
             r.token_requests_max,
-            r.connections_max
+            r.connections_max,
+            r.extra_api_requests
         );
     }
 
