@@ -8,12 +8,13 @@
 //! 401 refresh.
 //!
 //! The walk ends normally when
-//! * as many distinct items as the latest `totalCount` have been yielded, or
+//! * as many distinct items as the largest `totalCount` seen have been yielded, or
 //! * a page is empty, or
 //! * a page is shorter than the page size (the last page).
 //!
-//! `totalCount` may change during the walk (customers added or removed): the latest value
-//! counts. Offset paging over a changing list can show an item twice; an item already yielded
+//! `totalCount` may change during the walk (customers added or removed): a larger value is
+//! followed; a smaller one does not end the walk early (the pages themselves show where the
+//! list ends, with a short or empty page), so no item is lost to a miscounted total. Offset paging over a changing list can show an item twice; an item already yielded
 //! (same key, e.g. the customer id) is skipped, so each appears once.
 //!
 //! It ends with [`Error::Paging`] (after the items already yielded) when the service
@@ -263,6 +264,8 @@ struct Walk<T> {
     first_total: Option<u64>,
     /// The latest `totalCount`.
     total: Option<u64>,
+    /// The largest `totalCount` seen.
+    max_total: u64,
     /// Keys of the items yielded so far.
     seen: HashSet<String>,
 }
@@ -284,6 +287,7 @@ impl<T> Walk<T> {
             repeats: 0,
             first_total: None,
             total: None,
+            max_total: 0,
             seen: HashSet::new(),
         }
     }
@@ -320,6 +324,7 @@ impl<T> Walk<T> {
             );
         }
         self.total = Some(page.total_count);
+        self.max_total = self.max_total.max(page.total_count);
         let received = page.items.len();
         let repeated = received > 0
             && page
@@ -366,13 +371,13 @@ impl<T> Walk<T> {
         }
         let yielded = self.seen.len() as u64;
         let short = received < self.page_size.get() as usize;
-        if received == 0 || yielded >= page.total_count || short {
-            if yielded < page.total_count {
+        if received == 0 || yielded >= self.max_total || short {
+            if yielded < self.max_total {
                 tracing::warn!(
                     operation = self.operation,
                     page = requested.get(),
                     yielded,
-                    total_count = page.total_count,
+                    total_count = self.max_total,
                     "the last page came before totalCount items; the list shrank during the walk"
                 );
             }
@@ -465,6 +470,16 @@ mod tests {
         ));
         assert_eq!(w.next_index.get(), 2);
         assert!(matches!(w.accept(idx(2), page(10..20, 20)).next, Next::End));
+    }
+
+    #[test]
+    fn a_smaller_total_does_not_end_the_walk_early() {
+        let mut w = walk(10);
+        assert!(matches!(w.accept(idx(1), page(0..10, 30)).next, Next::Fetch));
+        let step = w.accept(idx(2), page(10..20, 12));
+        assert!(matches!(step.next, Next::Fetch), "{:?}", step.next);
+        assert!(matches!(w.accept(idx(3), page(20..30, 12)).next, Next::End));
+        assert_eq!(w.seen.len(), 30);
     }
 
     #[test]
