@@ -213,6 +213,7 @@ impl FakeServerArgs {
                 api,
                 retry_after,
                 refuse_connections: self.refuse_connections,
+                paging: Vec::new(),
             },
             ..FakeConfig::default()
         })

@@ -9,7 +9,10 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use avepoint_graph_raw::types::{LicenseAssignedStatus, TenantType, TenantUserSeats};
+use avepoint_graph_raw::types::{
+    CustomerTenant, LicenseAssignedStatus, PartnerCustomer, TenantSeatsBatchItem, TenantType,
+    TenantUserSeats,
+};
 
 /// The tenant types of the API (`type` path parameter).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -152,18 +155,91 @@ pub struct Customer {
     pub id: String,
     /// Organization name of the customer.
     pub organization: String,
+    /// E-mail address of the customer's owner (`ownerEmail`; omitted when `None`).
+    pub owner_email: Option<String>,
+    /// Country or region (`countryOrRegion`; omitted when `None`).
+    pub country_or_region: Option<String>,
+    /// Backup job status code (`jobStatus`: 0 N/A, 1 Working, 2 Failed, 3 Waiting for
+    /// configuration, 4 Multiple issues found, 5 Finished with exception, 6 No backup
+    /// updates; any other value is served as is).
+    pub job_status: i32,
+    /// Management mode code (`managementMode`: 0 customer-managed, 1 partner-managed, 2 to be
+    /// configured; any other value is served as is).
+    pub management_mode: i32,
     /// The customer's tenants, of any types.
     pub tenants: Vec<Tenant>,
 }
 
 impl Customer {
-    /// A customer without tenants.
+    /// A customer without tenants, owner or country, job status 0 (N/A), customer-managed.
     pub fn new(id: impl Into<String>, organization: impl Into<String>) -> Self {
         Self {
             id: id.into(),
             organization: organization.into(),
+            owner_email: None,
+            country_or_region: None,
+            job_status: 0,
+            management_mode: 0,
             tenants: Vec::new(),
         }
+    }
+
+    /// Sets the owner's e-mail address and the country or region.
+    pub fn with_contact(
+        mut self,
+        owner_email: impl Into<String>,
+        country_or_region: impl Into<String>,
+    ) -> Self {
+        self.owner_email = Some(owner_email.into());
+        self.country_or_region = Some(country_or_region.into());
+        self
+    }
+
+    /// Sets the `jobStatus` and `managementMode` codes.
+    pub fn with_status(mut self, job_status: i32, management_mode: i32) -> Self {
+        self.job_status = job_status;
+        self.management_mode = management_mode;
+        self
+    }
+
+    /// The customer as the customers listing serves it.
+    pub fn to_wire(&self) -> PartnerCustomer {
+        PartnerCustomer {
+            id: self.id.clone(),
+            organization: Some(self.organization.clone()),
+            owner_email: self.owner_email.clone(),
+            job_status: self.job_status,
+            country_or_region: self.country_or_region.clone(),
+            management_mode: self.management_mode,
+            tenants: Some(
+                self.tenants
+                    .iter()
+                    .map(|t| CustomerTenant {
+                        id: t.id.clone(),
+                        name: t.name.clone(),
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The tenants of type `kind` as the paginated seats report serves them, restricted to
+    /// `tenant_ids` when it is not empty (in dataset order).
+    pub fn batch_seats(
+        &self,
+        kind: TenantKind,
+        tenant_ids: &[String],
+    ) -> Vec<TenantSeatsBatchItem> {
+        self.tenants_of(kind, SeatFilter::All)
+            .filter(|t| tenant_ids.is_empty() || tenant_ids.contains(&t.id))
+            .map(|t| TenantSeatsBatchItem {
+                type_: t.kind.code(),
+                tenant_id: t.id.clone(),
+                tenant_name: t.name.clone(),
+                available_user_seat: i64::from(t.available_user_seats),
+                assigned_user_seat: i64::from(t.assigned_user_seats),
+            })
+            .collect()
     }
 
     /// Adds a tenant.
@@ -210,6 +286,8 @@ impl Dataset {
         use TenantKind::*;
         let customers = [
             Customer::new("f162a7c1-b9d4-4e0b-a165-97db3c2afc15", "Contoso Ltd")
+                .with_contact("admin@contoso.com", "United States")
+                .with_status(1, 1)
                 .with_tenant(Tenant::new(
                     "f04d7aee-1c2b-4d3e-8f9a-65215f92e596",
                     "contoso.onmicrosoft.com",
@@ -246,6 +324,8 @@ impl Dataset {
                     48,
                 )),
             Customer::new("3b9e4d2a-6c1f-4a8e-9d7b-2e5f8a1c0b34", "Fabrikam, Inc.")
+                .with_contact("it@fabrikam.com", "Germany")
+                .with_status(2, 1)
                 .with_tenant(Tenant::new(
                     "4e7a9c1d-3f5b-4d7e-8a9c-1d3f5b7d9e1a",
                     "fabrikam.onmicrosoft.com",
@@ -261,6 +341,8 @@ impl Dataset {
                     75,
                 )),
             Customer::new("8d2c6f1e-0a4b-4c9d-b3e7-5f1a9c2d8e60", "Northwind Traders")
+                .with_contact("owner@northwindtraders.com", "United Kingdom")
+                .with_status(3, 0)
                 .with_tenant(Tenant::new(
                     "6a9c1e3f-5b7d-4f9a-8c1e-3f5b7d9f1a3c",
                     "northwindtraders.onmicrosoft.com",
@@ -286,6 +368,8 @@ impl Dataset {
                 "c4a1e9b7-2d3f-4e5a-8b6c-7d9e0f1a2b3c",
                 "Adventure Works Cycles",
             )
+            .with_contact("admin@adventure-works.com", "Japan")
+            .with_status(4, 2)
             .with_tenant(Tenant::new(
                 "9d2f4b6c-8e0a-4c2d-9f4b-6c8e0a2c4d6f",
                 "adventureworks.onmicrosoft.com",
@@ -308,6 +392,8 @@ impl Dataset {
                 5,
             )),
             Customer::new("5e7f9a1b-3c5d-4f7e-9a1b-3c5d7e9f1a2b", "Tailspin Toys")
+                .with_contact("admin@tailspintoys.com", "Australia")
+                .with_status(0, 2)
                 .with_tenant(Tenant::new(
                     "c05c7e9f-1b3d-4f5a-8c7e-9f1b3d5f7a9c",
                     "tailspintoys.onmicrosoft.com",
@@ -323,6 +409,8 @@ impl Dataset {
                     0,
                 )),
             Customer::new("9a0b1c2d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "Woodgrove Bank")
+                .with_contact("licensing@woodgrovebank.com", "Canada")
+                .with_status(6, 1)
                 .with_tenant(Tenant::new(
                     "e27e9a1b-3d5f-4b7c-8e9a-1b3d5f7b9c1e",
                     "woodgrovebank.onmicrosoft.com",
@@ -435,6 +523,66 @@ impl Dataset {
         self.explicit.iter().map(|c| c.id.clone()).chain(generated)
     }
 
+    /// The customer at `position` in the order of [`Dataset::customers`], built without
+    /// walking the customers before it (O(explicit customers)).
+    pub fn customer_at(&self, position: u64) -> Option<Cow<'_, Customer>> {
+        if let Some(c) = usize::try_from(position)
+            .ok()
+            .and_then(|p| self.explicit.get(p))
+        {
+            return Some(Cow::Borrowed(c));
+        }
+        let g = self.generated?;
+        let mut index = position - self.explicit.len() as u64;
+        // Skip the generated customers an explicit one replaces, in index order.
+        let mut shadowed: Vec<u64> = self
+            .explicit
+            .iter()
+            .filter_map(|c| g.index_of(&c.id))
+            .collect();
+        shadowed.sort_unstable();
+        for s in shadowed {
+            if s <= index {
+                index += 1;
+            } else {
+                break;
+            }
+        }
+        (index < g.count).then(|| Cow::Owned(g.customer(index)))
+    }
+
+    /// One page of the customers listing: the customers at `offset..offset + limit` of the
+    /// listing, and the listing's size. Without `ids` the listing is every customer (in the
+    /// order of [`Dataset::customers`], each built on demand); with `ids` it is those that
+    /// exist, in the order given, each once.
+    pub fn customers_page(
+        &self,
+        ids: &[String],
+        offset: u64,
+        limit: u64,
+    ) -> (Vec<Cow<'_, Customer>>, u64) {
+        if ids.is_empty() {
+            let total = self.len();
+            let end = offset.saturating_add(limit).min(total);
+            let page = (offset..end).filter_map(|p| self.customer_at(p)).collect();
+            return (page, total);
+        }
+        let mut unique: Vec<&String> = Vec::new();
+        for id in ids {
+            if !unique.contains(&id) && self.contains(id) {
+                unique.push(id);
+            }
+        }
+        let total = unique.len() as u64;
+        let page = unique
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .filter_map(|id| self.customer(id))
+            .collect();
+        (page, total)
+    }
+
     /// The seats report for customer `id`, or `None` if there is no such customer.
     pub fn seats(
         &self,
@@ -508,6 +656,18 @@ const NOUNS: [&str; 24] = [
     "Insurance",
     "Labs",
 ];
+const COUNTRIES: [&str; 10] = [
+    "United States",
+    "Canada",
+    "United Kingdom",
+    "Germany",
+    "France",
+    "Netherlands",
+    "Japan",
+    "Australia",
+    "Singapore",
+    "Brazil",
+];
 const SUFFIXES: [&str; 8] = [
     "Ltd", "Inc.", "GmbH", "LLC", "Group", "Partners", "S.A.", "Pty Ltd",
 ];
@@ -559,7 +719,21 @@ impl Generated {
             i + 1
         );
         let organization = format!("{adjective} {noun} {suffix} #{}", i + 1);
-        let mut customer = Customer::new(self.customer_id(i), organization);
+        // The profile comes from its own generator so that adding it changed no tenant.
+        let mut profile = SplitMix(mix(self.seed ^ 0x0c0f_fee0) ^ mix(i.wrapping_add(0x7e57)));
+        let job_status = match profile.below(10) {
+            0..=4 => 1,
+            5 => 0,
+            6 => 2,
+            7 => 3,
+            8 => 6,
+            _ => 4 + profile.below(2) as i32,
+        };
+        let management_mode = profile.below(3) as i32;
+        let country = pick(&mut profile, &COUNTRIES);
+        let mut customer = Customer::new(self.customer_id(i), organization)
+            .with_contact(format!("admin@{slug}.example.com"), country)
+            .with_status(job_status, management_mode);
         let tenants = 1 + rng.below(GENERATED_MAX_TENANTS);
         let mut per_kind = [0u32; 4];
         for _ in 0..tenants {
@@ -736,6 +910,47 @@ mod tests {
                         .any(|c| c.tenants_of(kind, SeatFilter::All).count() == 0)
             );
         }
+    }
+
+    #[test]
+    fn customer_at_matches_the_iteration_order() {
+        let g = Dataset::generated(50, 4);
+        let ids: Vec<String> = g.customer_ids().collect();
+        let d = g
+            .with_customer(Customer::new(ids[3].clone(), "Mine"))
+            .with_customer(Customer::new(ids[10].clone(), "Also mine"))
+            .with_customer(Customer::new("explicit", "Explicit"));
+        let all: Vec<Customer> = d.customers().map(Cow::into_owned).collect();
+        assert_eq!(all.len() as u64, d.len());
+        for (p, c) in all.iter().enumerate() {
+            assert_eq!(d.customer_at(p as u64).as_deref(), Some(c), "position {p}");
+        }
+        assert!(d.customer_at(d.len()).is_none());
+        let (page, total) = d.customers_page(&[], 45, 10);
+        assert_eq!(total, 50 + 1);
+        assert_eq!(page.len(), 6);
+        let wanted = vec![
+            ids[5].clone(),
+            "nobody".to_owned(),
+            ids[5].clone(),
+            "explicit".to_owned(),
+        ];
+        let (page, total) = d.customers_page(&wanted, 0, 10);
+        assert_eq!(total, 2);
+        assert_eq!(page[1].organization, "Explicit");
+    }
+
+    #[test]
+    fn generated_profiles_are_deterministic_and_in_range() {
+        let d = Dataset::generated(500, 9);
+        let mut statuses = std::collections::BTreeSet::new();
+        for c in d.customers() {
+            assert!((0..=6).contains(&c.job_status));
+            assert!((0..=2).contains(&c.management_mode));
+            assert!(c.owner_email.is_some() && c.country_or_region.is_some());
+            statuses.insert(c.job_status);
+        }
+        assert_eq!(statuses.len(), 7, "every job status occurs");
     }
 
     #[test]

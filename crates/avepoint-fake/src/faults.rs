@@ -22,7 +22,8 @@ use crate::dataset::SplitMix;
 pub enum FaultTarget {
     /// `POST /connect/token`.
     Token,
-    /// The user-seats endpoint.
+    /// The API routes: the seats reports (`users`, `tenants/batch`) and the customers
+    /// listing.
     Api,
 }
 
@@ -156,6 +157,9 @@ pub struct FaultConfig {
     /// Close this many first TCP connections right after accept, before reading a request
     /// (see [`crate::FakeControl::refuse_connections`]).
     pub refuse_connections: u64,
+    /// Paging faults for the first page responses of the paginated routes, in order (see
+    /// [`crate::FakeControl::inject_paging`]).
+    pub paging: Vec<crate::paging::ScriptedPagingFault>,
 }
 
 /// What to do with one request.

@@ -7,6 +7,10 @@
 //! * `POST /partner/external/v3/general/customers/{customerId}/3rd-party-products/type/{type}/users`
 //!   exactly as `openapi/avepoint-graph.yaml` specifies ([`seats`]), from a deterministic
 //!   [`Dataset`], with the generated wire types of `avepoint-graph-raw`;
+//! * its paginated sibling `.../tenants/batch` ([`tenants_batch`]) and the customers listing
+//!   `POST /partner/external/v3/general/customers/batch` ([`customers`], scope
+//!   `elements.customers.read.all`), paged over the same dataset ([`paging`], with paging
+//!   faults for tests);
 //!
 //! with scripted and random faults ([`faults`]), counters ([`CountersSnapshot`]) and a
 //! unique `X-Request-Id` on every response. The demo credentials are in [`demo`].
@@ -31,12 +35,16 @@ mod assertion;
 pub mod cli;
 pub mod clients;
 pub mod counters;
+pub mod customers;
 pub mod dataset;
 pub mod demo;
 pub mod faults;
+pub mod paging;
+mod request;
 mod responses;
 pub mod seats;
 pub mod server;
+pub mod tenants_batch;
 pub mod token;
 
 pub use cli::{FakeServerArgs, run};
@@ -46,6 +54,7 @@ pub use dataset::{Customer, Dataset, SeatFilter, Tenant, TenantKind};
 pub use faults::{
     EndpointFaults, Fault, FaultConfig, FaultTarget, RandomFaults, RetryAfter, ScriptedFault,
 };
+pub use paging::{PagingFault, ScriptedPagingFault};
 pub use server::{
     BackgroundFakeServer, DEFAULT_PORT, DEFAULT_TOKEN_LIFETIME, FakeConfig, FakeControl, FakeServer,
 };

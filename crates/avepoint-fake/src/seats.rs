@@ -15,18 +15,18 @@
 //! Then `200` with the customer's tenants of that type, filtered as [`SeatFilter`] says.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use avepoint_graph_raw::types::{TenantType, UserSeatsRequest};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use percent_encoding::percent_decode_str;
 
 use crate::dataset::{SeatFilter, TenantKind};
 use crate::demo::SCOPE_LICENSE_READ_ALL;
+use crate::request::{authorize, json_media_type};
 use crate::responses::{api_error, json};
 use crate::server::Shared;
 
@@ -45,13 +45,13 @@ pub fn seats_path(customer_id: &str, tenant_type: i32) -> String {
 
 /// Characters percent-encoded in a path segment by [`seats_path`]: everything but RFC 3986
 /// unreserved characters.
-const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+pub(crate) const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
 
-const PREFIX: &str = "/partner/external/v3/general/customers/";
+pub(crate) const PREFIX: &str = "/partner/external/v3/general/customers/";
 
 /// Handles the seats endpoint.
 pub(crate) async fn report(
@@ -60,7 +60,7 @@ pub(crate) async fn report(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Err(response) = authorize(&shared, &headers) {
+    if let Err(response) = authorize(&shared, &headers, SCOPE_LICENSE_READ_ALL) {
         return *response;
     }
     let body = match body {
@@ -112,59 +112,8 @@ pub(crate) async fn report(
     }
 }
 
-/// Checks the bearer token and its scope.
-fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<(), Box<Response>> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim())
-        .filter(|t| !t.is_empty());
-    let Some(token) = token else {
-        return Err(Box::new(unauthorized(
-            "an Authorization: Bearer access token is required",
-        )));
-    };
-    let Some(issued) = shared.tokens.lookup(token) else {
-        return Err(Box::new(unauthorized("the access token is not valid")));
-    };
-    if issued.expires_at <= Instant::now() {
-        return Err(Box::new(unauthorized("the access token has expired")));
-    }
-    if !issued.scopes.iter().any(|s| s == SCOPE_LICENSE_READ_ALL) {
-        tracing::debug!(
-            client_id = issued.client_id,
-            "token lacks {SCOPE_LICENSE_READ_ALL}"
-        );
-        let mut response = api_error(
-            StatusCode::FORBIDDEN,
-            format!("the app lacks the permission {SCOPE_LICENSE_READ_ALL}"),
-        );
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static(
-                "Bearer error=\"insufficient_scope\", scope=\"elements.license.read.all\"",
-            ),
-        );
-        return Err(Box::new(response));
-    }
-    Ok(())
-}
-
-fn unauthorized(message: &'static str) -> Response {
-    let mut response = api_error(StatusCode::UNAUTHORIZED, message);
-    let challenge = format!("Bearer error=\"invalid_token\", error_description=\"{message}\"");
-    if let Ok(value) = HeaderValue::from_str(&challenge) {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, value);
-    }
-    response
-}
-
 /// A tenant type: ASCII digits only (no sign, no spaces), a value the spec's enum allows.
-fn parse_type(raw: &str) -> Option<TenantKind> {
+pub(crate) fn parse_type(raw: &str) -> Option<TenantKind> {
     if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -179,15 +128,7 @@ fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<SeatFilter, String> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(SeatFilter::All);
     }
-    let json_media = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| {
-            let m = m.trim().to_ascii_lowercase();
-            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
-        });
-    if !json_media {
+    if !json_media_type(headers) {
         return Err("a request body must be sent as Content-Type: application/json".into());
     }
     let value: serde_json::Value = serde_json::from_slice(body)
@@ -208,6 +149,7 @@ fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<SeatFilter, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::{HeaderValue, header};
 
     #[test]
     fn types() {

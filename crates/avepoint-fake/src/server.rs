@@ -34,10 +34,13 @@ use tower::ServiceExt as _;
 use crate::FakeError;
 use crate::clients::RegisteredClient;
 use crate::counters::{Counters, CountersSnapshot};
+use crate::customers::{self, CUSTOMERS_ROUTE};
 use crate::dataset::Dataset;
 use crate::faults::{Fault, FaultConfig, FaultState, FaultTarget, RandomFaults, RetryAfter};
+use crate::paging::{PagingFault, PagingFaults};
 use crate::responses::{api_error, json_bytes};
 use crate::seats::{self, SEATS_ROUTE};
+use crate::tenants_batch::{self, TENANTS_BATCH_ROUTE};
 use crate::token::{self, TOKEN_PATH};
 
 /// The default port of the `avepoint-fake` command (in-process servers use an ephemeral
@@ -121,6 +124,7 @@ pub(crate) struct Shared {
     pub(crate) clients: HashMap<String, RegisteredClient>,
     pub(crate) tokens: token::TokenStore,
     pub(crate) faults: FaultState,
+    pub(crate) paging_faults: PagingFaults,
     pub(crate) counters: Counters,
     /// Connections still to close right after accept.
     pub(crate) refuse_connections: AtomicU64,
@@ -153,7 +157,8 @@ impl FakeControl {
         self.shared.faults.inject(target, fault, times);
     }
 
-    /// Queues `fault` for the next `times` requests of the seats API.
+    /// Queues `fault` for the next `times` requests of the API (every API route: the seats
+    /// reports and the customers listing).
     pub fn inject_api(&self, fault: Fault, times: u32) {
         self.inject(FaultTarget::Api, fault, times);
     }
@@ -161,6 +166,18 @@ impl FakeControl {
     /// Queues `fault` for the next `times` requests of the token endpoint.
     pub fn inject_token(&self, fault: Fault, times: u32) {
         self.inject(FaultTarget::Token, fault, times);
+    }
+
+    /// Queues a paging fault for the next `times` successful page responses of the
+    /// paginated routes (customers listing, `tenants/batch`), after those already queued.
+    /// See [`crate::paging`].
+    pub fn inject_paging(&self, fault: PagingFault, times: u32) {
+        self.shared.paging_faults.inject(fault, times);
+    }
+
+    /// Number of page responses that queued paging faults will still hit.
+    pub fn pending_paging_faults(&self) -> u64 {
+        self.shared.paging_faults.pending()
     }
 
     /// Number of requests of `target` that queued faults will still hit.
@@ -196,9 +213,11 @@ impl FakeControl {
             .fetch_add(n, Ordering::Relaxed);
     }
 
-    /// Removes every fault and latency of both endpoints, and connections still to refuse.
+    /// Removes every fault and latency of both endpoints, paging faults, and connections
+    /// still to refuse.
     pub fn clear_faults(&self) {
         self.shared.faults.clear();
+        self.shared.paging_faults.clear();
         self.shared.refuse_connections.store(0, Ordering::Relaxed);
     }
 
@@ -261,6 +280,7 @@ impl FakeServer {
                 .collect(),
             tokens: token::TokenStore::new(config.token_lifetime),
             faults: FaultState::new(&config.faults),
+            paging_faults: PagingFaults::new(&config.faults.paging),
             counters: Counters::default(),
             refuse_connections: AtomicU64::new(config.faults.refuse_connections),
             base_url: base_url_for(addr),
@@ -466,6 +486,14 @@ fn router(shared: Arc<Shared>) -> Router {
         .route(
             SEATS_ROUTE,
             post(seats::report).fallback(method_not_allowed),
+        )
+        .route(
+            TENANTS_BATCH_ROUTE,
+            post(tenants_batch::report).fallback(method_not_allowed),
+        )
+        .route(
+            CUSTOMERS_ROUTE,
+            post(customers::list).fallback(method_not_allowed),
         )
         .route_layer(middleware::from_fn_with_state(
             (shared.clone(), FaultTarget::Api),
