@@ -475,7 +475,10 @@ mod tests {
     #[test]
     fn a_smaller_total_does_not_end_the_walk_early() {
         let mut w = walk(10);
-        assert!(matches!(w.accept(idx(1), page(0..10, 30)).next, Next::Fetch));
+        assert!(matches!(
+            w.accept(idx(1), page(0..10, 30)).next,
+            Next::Fetch
+        ));
         let step = w.accept(idx(2), page(10..20, 12));
         assert!(matches!(step.next, Next::Fetch), "{:?}", step.next);
         assert!(matches!(w.accept(idx(3), page(20..30, 12)).next, Next::End));
