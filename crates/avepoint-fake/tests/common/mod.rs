@@ -167,3 +167,60 @@ pub async fn seats(
 }
 
 pub const CONTOSO: &str = "f162a7c1-b9d4-4e0b-a165-97db3c2afc15";
+
+/// POSTs to `path` (already encoded) with `query`, an optional bearer token and an optional
+/// JSON body.
+pub async fn post_api(
+    server: &FakeServer,
+    token: Option<&str>,
+    path: &str,
+    query: &str,
+    body: Option<&str>,
+) -> reqwest::Response {
+    let mut url = format!("{}{path}", server.base_url());
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(query);
+    }
+    let mut request = http().post(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+    }
+    request.send().await.expect("API request sent")
+}
+
+/// POSTs to the customers listing.
+pub async fn customers(
+    server: &FakeServer,
+    token: Option<&str>,
+    query: &str,
+    body: Option<&str>,
+) -> reqwest::Response {
+    post_api(
+        server,
+        token,
+        avepoint_fake::customers::CUSTOMERS_ROUTE,
+        query,
+        body,
+    )
+    .await
+}
+
+/// POSTs to the paginated seats report of `customer` (percent-encoded) and `tenant_type`.
+pub async fn tenants_batch(
+    server: &FakeServer,
+    token: Option<&str>,
+    customer: &str,
+    tenant_type: &str,
+    query: &str,
+    body: Option<&str>,
+) -> reqwest::Response {
+    let path = avepoint_fake::tenants_batch::tenants_batch_path(customer, 0)
+        .replace("/type/0/", &format!("/type/{tenant_type}/"));
+    post_api(server, token, &path, query, body).await
+}
