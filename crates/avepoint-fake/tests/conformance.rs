@@ -12,7 +12,8 @@
 mod common;
 
 use avepoint_fake::{
-    Customer, Dataset, FakeConfig, Fault, RetryAfter, Tenant, TenantKind, demo, seats::SEATS_ROUTE,
+    Customer, Dataset, FakeConfig, Fault, PagingFault, RetryAfter, Tenant, TenantKind,
+    customers::CUSTOMERS_ROUTE, demo, seats::SEATS_ROUTE, tenants_batch::TENANTS_BATCH_ROUTE,
     token::TOKEN_PATH,
 };
 use common::*;
@@ -20,6 +21,8 @@ use serde_json::{Value, json};
 
 const SPEC_PATH: &str =
     "/partner/external/v3/general/customers/{customerId}/3rd-party-products/type/{type}/users";
+const SPEC_BATCH_PATH: &str = "/partner/external/v3/general/customers/{customerId}/3rd-party-products/type/{type}/tenants/batch";
+const SPEC_CUSTOMERS_PATH: &str = "/partner/external/v3/general/customers/batch";
 
 fn spec() -> Value {
     let path = concat!(
@@ -153,8 +156,18 @@ fn validate(spec: &Value, schema: &Value, instance: &Value, at: &str, errors: &m
 
 /// Checks one response of the seats operation against the spec.
 async fn check_seats_response(spec: &Value, label: &str, response: reqwest::Response) -> u16 {
+    check_response(spec, SPEC_PATH, label, response).await
+}
+
+/// Checks one response of the operation at `spec_path` against the spec.
+async fn check_response(
+    spec: &Value,
+    spec_path: &str,
+    label: &str,
+    response: reqwest::Response,
+) -> u16 {
     let status = response.status().as_u16();
-    let operation = &spec["paths"][SPEC_PATH]["post"];
+    let operation = &spec["paths"][spec_path]["post"];
     let declared = operation["responses"]
         .get(status.to_string())
         .unwrap_or_else(|| panic!("{label}: status {status} is not listed for the operation"));
@@ -214,6 +227,16 @@ fn routes_match_the_spec() {
     };
     assert!(spec["paths"].get(SPEC_PATH).is_some());
     assert_eq!(normalize(SEATS_ROUTE), normalize(SPEC_PATH));
+    assert_eq!(normalize(TENANTS_BATCH_ROUTE), normalize(SPEC_BATCH_PATH));
+    assert_eq!(CUSTOMERS_ROUTE, SPEC_CUSTOMERS_PATH);
+    assert_eq!(
+        spec["paths"][SPEC_BATCH_PATH]["post"]["security"][0]["oauth2"][0],
+        demo::SCOPE_LICENSE_READ_ALL
+    );
+    assert_eq!(
+        spec["paths"][SPEC_CUSTOMERS_PATH]["post"]["security"][0]["oauth2"][0],
+        demo::SCOPE_CUSTOMERS_READ_ALL
+    );
     let token_url =
         spec["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]["tokenUrl"]
             .as_str()
@@ -224,6 +247,7 @@ fn routes_match_the_spec() {
             .as_object()
             .unwrap();
     assert!(scopes.contains_key(demo::SCOPE_LICENSE_READ_ALL));
+    assert!(scopes.contains_key(demo::SCOPE_CUSTOMERS_READ_ALL));
     assert_eq!(
         spec["paths"][SPEC_PATH]["post"]["security"][0]["oauth2"][0],
         demo::SCOPE_LICENSE_READ_ALL
@@ -322,6 +346,148 @@ async fn every_seats_response_conforms() {
         [200, 400, 401, 403, 404, 429, 500, 503],
         "every status the spec lists was exercised"
     );
+}
+
+/// Every response of the paginated operations (customers listing, `tenants/batch`) conforms:
+/// pages of the demo and a generated dataset, filters, paging faults, errors and faults;
+/// every status the spec lists is exercised for both.
+#[tokio::test]
+async fn every_paginated_response_conforms() {
+    let spec = spec();
+    let dataset = Dataset::generated(30, 2).with_customer(
+        Customer::new("a/b c?#%", "Odd").with_tenant(Tenant::new(
+            "t",
+            "odd",
+            TenantKind::Google,
+            0,
+            3,
+        )),
+    );
+    let server = start_with(FakeConfig::demo().with_dataset(dataset.clone())).await;
+    let demo_server = start().await;
+    let token = demo_token(&server).await;
+    let demo_token_ = demo_token(&demo_server).await;
+    let limited = token_for(&server, demo::LIMITED_CLIENT_ID, demo::CLIENT_SECRET).await;
+    let mut customer_statuses = std::collections::BTreeSet::new();
+    let mut batch_statuses = std::collections::BTreeSet::new();
+
+    // 200: pages of both datasets, filters, paging faults.
+    for (srv, tok) in [(&server, &token), (&demo_server, &demo_token_)] {
+        for query in ["", "pageSize=7", "pageIndex=2&pageSize=7", "pageIndex=99"] {
+            for body in [
+                None,
+                Some("{}"),
+                Some(r#"{"customerIds":["a/b c?#%","x"]}"#),
+            ] {
+                let r = customers(srv, Some(tok), query, body).await;
+                let label = format!("customers {query} {body:?}");
+                assert_eq!(r.status(), 200, "{label}");
+                customer_statuses
+                    .insert(check_response(&spec, SPEC_CUSTOMERS_PATH, &label, r).await);
+            }
+        }
+    }
+    for id in dataset.customer_ids().take(8) {
+        for t in ["0", "1", "2", "3"] {
+            for (query, body) in [
+                ("", None),
+                ("pageSize=1&pageIndex=2", Some("{}")),
+                ("", Some(r#"{"tenantIds":["t","nope"]}"#)),
+            ] {
+                let r = tenants_batch(&server, Some(&token), &id, t, query, body).await;
+                let label = format!("batch {id} {t} {query} {body:?}");
+                assert_eq!(r.status(), 200, "{label}");
+                batch_statuses.insert(check_response(&spec, SPEC_BATCH_PATH, &label, r).await);
+            }
+        }
+    }
+    let control = server.control();
+    control.inject_paging(PagingFault::RepeatPreviousPage, 1);
+    control.inject_paging(PagingFault::TotalCountOffset(-1000), 1);
+    control.inject_paging(PagingFault::TotalCountOffset(5), 1);
+    for label in ["repeat", "total down", "total up"] {
+        let r = customers(&server, Some(&token), "pageIndex=2&pageSize=5", None).await;
+        customer_statuses.insert(check_response(&spec, SPEC_CUSTOMERS_PATH, label, r).await);
+    }
+
+    // Errors.
+    let customer_errors: Vec<(&str, Option<&str>, &str, Option<&str>)> = vec![
+        ("bad index", Some(&token), "pageIndex=0", None),
+        ("bad size", Some(&token), "pageSize=101", None),
+        ("bad body", Some(&token), "", Some("{")),
+        ("no token", None, "", None),
+        ("wrong scope", Some("nope"), "", None),
+    ];
+    for (label, tok, query, body) in customer_errors {
+        let r = customers(&server, tok, query, body).await;
+        customer_statuses.insert(check_response(&spec, SPEC_CUSTOMERS_PATH, label, r).await);
+    }
+    let license_only = {
+        let response = token_request(
+            &server,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", demo::CLIENT_ID),
+                ("client_secret", demo::CLIENT_SECRET),
+                ("scope", demo::SCOPE_LICENSE_READ_ALL),
+            ],
+        )
+        .await;
+        let body: Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    };
+    let r = customers(&server, Some(&license_only), "", None).await;
+    customer_statuses.insert(check_response(&spec, SPEC_CUSTOMERS_PATH, "no scope", r).await);
+    let batch_errors: Vec<(&str, Option<&str>, &str, &str, &str, Option<&str>)> = vec![
+        ("bad type", Some(&token), CONTOSO, "9", "", None),
+        ("bad size", Some(&token), CONTOSO, "0", "pageSize=0", None),
+        (
+            "bad body",
+            Some(&token),
+            CONTOSO,
+            "0",
+            "",
+            Some(r#"{"tenantIds":"x"}"#),
+        ),
+        ("no token", None, CONTOSO, "0", "", None),
+        ("no scope", Some(&limited), CONTOSO, "0", "", None),
+        ("unknown customer", Some(&token), "nobody", "0", "", None),
+    ];
+    for (label, tok, customer, t, query, body) in batch_errors {
+        let r = tenants_batch(&server, tok, customer, t, query, body).await;
+        batch_statuses.insert(check_response(&spec, SPEC_BATCH_PATH, label, r).await);
+    }
+    // The customers listing has no customer to miss: its 404 is the unknown path's.
+    let r = post_api(
+        &server,
+        Some(&token),
+        "/partner/external/v3/general/customers",
+        "",
+        None,
+    )
+    .await;
+    customer_statuses.insert(check_response(&spec, SPEC_CUSTOMERS_PATH, "404", r).await);
+
+    // Faults.
+    for (path, statuses) in [
+        (SPEC_CUSTOMERS_PATH, &mut customer_statuses),
+        (SPEC_BATCH_PATH, &mut batch_statuses),
+    ] {
+        control.inject_api(Fault::rate_limited(1), 1);
+        control.inject_api(Fault::unavailable(2), 1);
+        control.inject_api(Fault::InternalServerError, 1);
+        for label in ["429", "503", "500"] {
+            let r = if path == SPEC_CUSTOMERS_PATH {
+                customers(&server, Some(&token), "", None).await
+            } else {
+                tenants_batch(&server, Some(&token), CONTOSO, "0", "", None).await
+            };
+            statuses.insert(check_response(&spec, path, label, r).await);
+        }
+    }
+    let all = [200, 400, 401, 403, 404, 429, 500, 503];
+    assert_eq!(customer_statuses.into_iter().collect::<Vec<_>>(), all);
+    assert_eq!(batch_statuses.into_iter().collect::<Vec<_>>(), all);
 }
 
 /// The token response of RFC 6749 §5.1 (the spec names the flow but has no schema for it).
