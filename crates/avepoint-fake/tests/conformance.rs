@@ -438,7 +438,16 @@ async fn every_paginated_response_conforms() {
     };
     let r = customers(&server, Some(&license_only), "", None).await;
     customer_statuses.insert(check_response(&spec, SPEC_CUSTOMERS_PATH, "no scope", r).await);
-    let batch_errors: Vec<(&str, Option<&str>, &str, &str, &str, Option<&str>)> = vec![
+    // (label, token, customer, type, query, body)
+    type BatchCase<'a> = (
+        &'a str,
+        Option<&'a str>,
+        &'a str,
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+    );
+    let batch_errors: Vec<BatchCase<'_>> = vec![
         ("bad type", Some(&token), CONTOSO, "9", "", None),
         ("bad size", Some(&token), CONTOSO, "0", "pageSize=0", None),
         (
