@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crate::dataset::Dataset;
 use crate::faults::{EndpointFaults, Fault, FaultConfig, RandomFaults, RetryAfter, ScriptedFault};
+use crate::paging::{PagingFault, ScriptedPagingFault};
 use crate::server::{DEFAULT_PORT, FakeConfig, FakeServer};
 use crate::{FakeError, demo};
 
@@ -91,6 +92,11 @@ pub struct FakeServerArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub drop_first: u32,
 
+    /// The first N successful page responses of the paginated routes (customers listing,
+    /// `tenants/batch`) serve the previous page again.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub repeat_page_first: u32,
+
     /// Close the first N TCP connections right after accept, before any request is read
     /// (applies to both endpoints).
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -134,6 +140,7 @@ impl Default for FakeServerArgs {
             error_first: 0,
             malformed_first: 0,
             drop_first: 0,
+            repeat_page_first: 0,
             refuse_connections: 0,
             retry_after: 1,
             retry_after_date: false,
@@ -213,7 +220,14 @@ impl FakeServerArgs {
                 api,
                 retry_after,
                 refuse_connections: self.refuse_connections,
-                paging: Vec::new(),
+                paging: if self.repeat_page_first > 0 {
+                    vec![ScriptedPagingFault {
+                        fault: PagingFault::RepeatPreviousPage,
+                        times: self.repeat_page_first,
+                    }]
+                } else {
+                    Vec::new()
+                },
             },
             ..FakeConfig::default()
         })
