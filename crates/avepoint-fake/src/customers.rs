@@ -23,7 +23,7 @@ use axum::response::Response;
 
 use crate::demo::SCOPE_CUSTOMERS_READ_ALL;
 use crate::paging::{metadata, parse_page_params, served_page};
-use crate::request::{authorize, optional_object_body, string_list};
+use crate::request::{authorized_body, optional_object_body, string_list};
 use crate::responses::{api_error, json};
 use crate::server::Shared;
 
@@ -37,17 +37,9 @@ pub(crate) async fn list(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Err(response) = authorize(&shared, &headers, SCOPE_CUSTOMERS_READ_ALL) {
-        return *response;
-    }
-    let body = match body {
+    let body = match authorized_body(&shared, &headers, SCOPE_CUSTOMERS_READ_ALL, body) {
         Ok(body) => body,
-        Err(e) => {
-            return api_error(
-                StatusCode::BAD_REQUEST,
-                format!("unreadable request body: {e}"),
-            );
-        }
+        Err(response) => return *response,
     };
     let ids = match optional_object_body(&headers, &body, &["customerIds"])
         .and_then(|object| string_list(object.as_ref(), "customerIds"))

@@ -3,12 +3,21 @@
 
 use std::time::Instant;
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 use serde_json::{Map, Value};
 
+use avepoint_graph_raw::types::TenantType;
+use percent_encoding::percent_decode_str;
+
+use crate::dataset::TenantKind;
 use crate::responses::api_error;
 use crate::server::Shared;
+
+/// The path prefix of every customer route.
+pub(crate) const CUSTOMERS_PREFIX: &str = "/partner/external/v3/general/customers/";
 
 /// Checks the bearer token (issued here, not expired) and that it carries `scope`: `401`
 /// with `WWW-Authenticate: Bearer error="invalid_token"`, or `403` with
@@ -52,6 +61,70 @@ pub(crate) fn authorize(
         return Err(Box::new(response));
     }
     Ok(())
+}
+
+/// The prologue every API route shares: the token and its `scope` (`401`/`403`), then a
+/// readable body (`400`).
+pub(crate) fn authorized_body(
+    shared: &Shared,
+    headers: &HeaderMap,
+    scope: &'static str,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Bytes, Box<Response>> {
+    authorize(shared, headers, scope)?;
+    body.map_err(|e| {
+        Box::new(api_error(
+            StatusCode::BAD_REQUEST,
+            format!("unreadable request body: {e}"),
+        ))
+    })
+}
+
+/// The customer id and tenant type of a matched
+/// `.../customers/{customerId}/3rd-party-products/type/{type}/...` route, from the raw path:
+/// the id is percent-decoded here, so `%2F` is a `/` of the id, not a path separator.
+/// A type that is not a decimal integer in `0..=3`, or an id that is not UTF-8, is a `400`.
+pub(crate) fn customer_and_type(uri: &Uri) -> Result<(String, TenantKind), Box<Response>> {
+    let rest = uri
+        .path()
+        .strip_prefix(CUSTOMERS_PREFIX)
+        .unwrap_or_default();
+    let mut segments = rest.split('/');
+    let (Some(raw_customer), Some(raw_type)) = (segments.next(), segments.nth(2)) else {
+        return Err(Box::new(api_error(
+            StatusCode::NOT_FOUND,
+            "no such resource",
+        )));
+    };
+    let raw_type = percent_decode_str(raw_type).decode_utf8_lossy();
+    let kind = parse_type(&raw_type).ok_or_else(|| {
+        Box::new(api_error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "invalid tenant type `{raw_type}`: use 0 (Microsoft 365), 1 (Salesforce), 2 (Google) or 3 (Dynamics 365)"
+            ),
+        ))
+    })?;
+    let customer = percent_decode_str(raw_customer)
+        .decode_utf8()
+        .map_err(|_| {
+            Box::new(api_error(
+                StatusCode::BAD_REQUEST,
+                "the customer id is not valid UTF-8",
+            ))
+        })?;
+    Ok((customer.into_owned(), kind))
+}
+
+/// A tenant type: ASCII digits only (no sign, no spaces), a value the spec's enum allows.
+pub(crate) fn parse_type(raw: &str) -> Option<TenantKind> {
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let code: i32 = raw.parse().ok()?;
+    TenantType::try_from(code)
+        .ok()
+        .map(|t| TenantKind::from(&t))
 }
 
 fn unauthorized(message: &'static str) -> Response {
@@ -120,5 +193,19 @@ pub(crate) fn string_list(
             })
             .collect(),
         Some(_) => Err(format!("`{name}` must be an array of strings")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_types_are_decimal_codes_in_range() {
+        assert_eq!(parse_type("0"), Some(TenantKind::Microsoft365));
+        assert_eq!(parse_type("3"), Some(TenantKind::Dynamics365));
+        for bad in ["", "4", "-1", "+1", " 1", "1.0", "99999999999", "abc"] {
+            assert_eq!(parse_type(bad), None, "{bad}");
+        }
     }
 }

@@ -16,17 +16,16 @@
 
 use std::sync::Arc;
 
-use avepoint_graph_raw::types::{TenantType, UserSeatsRequest};
+use avepoint_graph_raw::types::UserSeatsRequest;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
-use percent_encoding::percent_decode_str;
 
-use crate::dataset::{SeatFilter, TenantKind};
+use crate::dataset::SeatFilter;
 use crate::demo::SCOPE_LICENSE_READ_ALL;
-use crate::request::{authorize, json_media_type};
+use crate::request::{authorized_body, customer_and_type, json_media_type};
 use crate::responses::{api_error, json};
 use crate::server::Shared;
 
@@ -51,8 +50,6 @@ pub(crate) const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::
     .remove(b'_')
     .remove(b'~');
 
-pub(crate) const PREFIX: &str = "/partner/external/v3/general/customers/";
-
 /// Handles the seats endpoint.
 pub(crate) async fn report(
     State(shared): State<Arc<Shared>>,
@@ -60,48 +57,17 @@ pub(crate) async fn report(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Err(response) = authorize(&shared, &headers, SCOPE_LICENSE_READ_ALL) {
-        return *response;
-    }
-    let body = match body {
+    let body = match authorized_body(&shared, &headers, SCOPE_LICENSE_READ_ALL, body) {
         Ok(body) => body,
-        Err(e) => {
-            return api_error(
-                StatusCode::BAD_REQUEST,
-                format!("unreadable request body: {e}"),
-            );
-        }
+        Err(response) => return *response,
     };
-    // The route matched, so the raw path is PREFIX + customer + "/3rd-party-products/type/" + type + "/users".
-    let rest = uri.path().strip_prefix(PREFIX).unwrap_or_default();
-    let mut segments = rest.split('/');
-    let (raw_customer, raw_type) = match (segments.next(), segments.nth(2)) {
-        (Some(c), Some(t)) => (c, t),
-        _ => return api_error(StatusCode::NOT_FOUND, "no such resource"),
-    };
-    let Ok(raw_type) = percent_decode_str(raw_type).decode_utf8() else {
-        return api_error(StatusCode::BAD_REQUEST, "the type must be an integer 0..3");
-    };
-    let kind = match parse_type(&raw_type) {
-        Some(kind) => kind,
-        None => {
-            return api_error(
-                StatusCode::BAD_REQUEST,
-                format!(
-                    "invalid tenant type `{raw_type}`: use 0 (Microsoft 365), 1 (Salesforce), 2 (Google) or 3 (Dynamics 365)"
-                ),
-            );
-        }
+    let (customer_id, kind) = match customer_and_type(&uri) {
+        Ok(parsed) => parsed,
+        Err(response) => return *response,
     };
     let filter = match parse_body(&headers, &body) {
         Ok(filter) => filter,
         Err(message) => return api_error(StatusCode::BAD_REQUEST, message),
-    };
-    let Ok(customer_id) = percent_decode_str(raw_customer).decode_utf8() else {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "the customer id is not valid UTF-8",
-        );
     };
     match shared.dataset.seats(&customer_id, kind, filter) {
         Some(seats) => json(StatusCode::OK, &seats),
@@ -110,17 +76,6 @@ pub(crate) async fn report(
             format!("customer `{customer_id}` was not found"),
         ),
     }
-}
-
-/// A tenant type: ASCII digits only (no sign, no spaces), a value the spec's enum allows.
-pub(crate) fn parse_type(raw: &str) -> Option<TenantKind> {
-    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let code: i32 = raw.parse().ok()?;
-    TenantType::try_from(code)
-        .ok()
-        .map(|t| TenantKind::from(&t))
 }
 
 /// The seat filter of the request body.
@@ -150,15 +105,6 @@ fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<SeatFilter, String> {
 mod tests {
     use super::*;
     use axum::http::{HeaderValue, header};
-
-    #[test]
-    fn types() {
-        assert_eq!(parse_type("0"), Some(TenantKind::Microsoft365));
-        assert_eq!(parse_type("3"), Some(TenantKind::Dynamics365));
-        for bad in ["", "4", "-1", "+1", " 1", "1.0", "99999999999", "abc"] {
-            assert_eq!(parse_type(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn bodies() {

@@ -21,13 +21,12 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
-use percent_encoding::percent_decode_str;
 
 use crate::demo::SCOPE_LICENSE_READ_ALL;
 use crate::paging::{metadata, parse_page_params, served_page};
-use crate::request::{authorize, optional_object_body, string_list};
+use crate::request::{authorized_body, customer_and_type, optional_object_body, string_list};
 use crate::responses::{api_error, json};
-use crate::seats::{PATH_SEGMENT, PREFIX, parse_type};
+use crate::seats::PATH_SEGMENT;
 use crate::server::Shared;
 
 /// The route of the paginated seats report, in axum's syntax.
@@ -49,37 +48,13 @@ pub(crate) async fn report(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Err(response) = authorize(&shared, &headers, SCOPE_LICENSE_READ_ALL) {
-        return *response;
-    }
-    let body = match body {
+    let body = match authorized_body(&shared, &headers, SCOPE_LICENSE_READ_ALL, body) {
         Ok(body) => body,
-        Err(e) => {
-            return api_error(
-                StatusCode::BAD_REQUEST,
-                format!("unreadable request body: {e}"),
-            );
-        }
+        Err(response) => return *response,
     };
-    // The route matched: the raw path is PREFIX + customer + "/3rd-party-products/type/" + type + "/tenants/batch".
-    let rest = uri.path().strip_prefix(PREFIX).unwrap_or_default();
-    let mut segments = rest.split('/');
-    let (raw_customer, raw_type) = match (segments.next(), segments.nth(2)) {
-        (Some(c), Some(t)) => (c, t),
-        _ => return api_error(StatusCode::NOT_FOUND, "no such resource"),
-    };
-    let kind = match percent_decode_str(raw_type)
-        .decode_utf8()
-        .ok()
-        .and_then(|t| parse_type(&t))
-    {
-        Some(kind) => kind,
-        None => {
-            return api_error(
-                StatusCode::BAD_REQUEST,
-                "invalid tenant type: use 0 (Microsoft 365), 1 (Salesforce), 2 (Google) or 3 (Dynamics 365)",
-            );
-        }
+    let (customer_id, kind) = match customer_and_type(&uri) {
+        Ok(parsed) => parsed,
+        Err(response) => return *response,
     };
     let tenant_ids = match optional_object_body(&headers, &body, &["tenantIds"])
         .and_then(|object| string_list(object.as_ref(), "tenantIds"))
@@ -90,12 +65,6 @@ pub(crate) async fn report(
     let requested = match parse_page_params(uri.query()) {
         Ok(params) => params,
         Err(message) => return api_error(StatusCode::BAD_REQUEST, message),
-    };
-    let Ok(customer_id) = percent_decode_str(raw_customer).decode_utf8() else {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "the customer id is not valid UTF-8",
-        );
     };
     let Some(customer) = shared.dataset.customer(&customer_id) else {
         return api_error(
