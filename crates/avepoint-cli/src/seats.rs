@@ -242,6 +242,10 @@ impl Job {
         tokio::pin!(ctrl_c);
         let mut watch_ctrl_c = true;
         loop {
+            // Done: `else` below never fires while the Ctrl-C branch is still armed.
+            if input_done && in_flight.is_empty() {
+                break;
+            }
             let room = in_flight.len() < self.concurrency
                 && (self.order == Order::Arrival || started - next_out < window);
             tokio::select! {
