@@ -739,7 +739,7 @@ fn ctrl_c_closes_the_json_array_and_exits_130() {
     let file = dir.path().join("ids.txt");
     std::fs::write(&file, ids.join("\n")).expect("write");
     let cmd = avepoint(&server);
-    let mut child = std::process::Command::new(cmd.get_program())
+    let child = std::process::Command::new(cmd.get_program())
         .envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
         .env_remove("AVEPOINT_CERTIFICATE")
         .args(["seats", "-t", "m365", "-o", "json", "--customers-file"])
