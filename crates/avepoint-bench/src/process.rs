@@ -31,11 +31,14 @@ pub struct Watched {
     pub peak_rss_kib: Option<u64>,
     /// The tail (last 4 KiB) of what the child wrote to stderr, if it was piped.
     pub stderr_tail: String,
+    /// The child ran past the time limit and was killed.
+    pub timed_out: bool,
 }
 
 /// Waits for `child`, reading its `VmHWM` every 5 ms, and drains its piped stderr on a
-/// thread. `started` is when the child was spawned.
-pub fn watch(mut child: Child, started: Instant) -> std::io::Result<Watched> {
+/// thread. `started` is when the child was spawned; a child still running `limit` after it
+/// is killed (this child only, through its handle).
+pub fn watch(mut child: Child, started: Instant, limit: Duration) -> std::io::Result<Watched> {
     let pid = child.id();
     let stderr = child.stderr.take().map(|mut s| {
         std::thread::spawn(move || {
@@ -57,12 +60,17 @@ pub fn watch(mut child: Child, started: Instant) -> std::io::Result<Watched> {
         })
     });
     let mut peak: Option<u64> = None;
+    let mut timed_out = false;
     let status = loop {
         if let Some(kib) = peak_rss_kib(pid) {
             peak = Some(peak.map_or(kib, |p| p.max(kib)));
         }
         if let Some(status) = child.try_wait()? {
             break status;
+        }
+        if !timed_out && started.elapsed() > limit {
+            timed_out = true;
+            child.kill()?;
         }
         std::thread::sleep(POLL);
     };
@@ -73,6 +81,7 @@ pub fn watch(mut child: Child, started: Instant) -> std::io::Result<Watched> {
         wall,
         peak_rss_kib: peak,
         stderr_tail,
+        timed_out,
     })
 }
 

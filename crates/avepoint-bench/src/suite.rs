@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, Result, bail};
 use avepoint_fake::{CountersSnapshot, Dataset, FakeConfig, FakeControl, FakeServer, TenantKind};
@@ -37,15 +37,19 @@ pub struct SuiteArgs {
     /// [default: 10000,100000; --quick: 2000,20000].
     #[arg(long = "customers", value_name = "N", value_delimiter = ',')]
     pub customers: Vec<u64>,
-    /// Interleaved rounds of the latency and throughput workloads [default: 5; --quick: 2].
+    /// Interleaved rounds of the latency and throughput workloads [default: 7; --quick: 2].
     #[arg(long, value_name = "R")]
     pub rounds: Option<usize>,
-    /// Timed calls per latency run [default: 1000; --quick: 200].
+    /// Timed calls per latency run [default: 2000; --quick: 200].
     #[arg(long, value_name = "N")]
     pub latency_calls: Option<usize>,
-    /// Timed calls per throughput run [default: 5000; --quick: 1000].
+    /// Timed calls per throughput run of the Rust clients [default: 20000; --quick: 2000].
     #[arg(long, value_name = "N")]
     pub throughput_calls: Option<usize>,
+    /// Timed calls per throughput run of the Python client, which is ~50 x slower (a rate
+    /// needs fewer calls) [default: the Rust clients' count, at most 3000; --quick: 500].
+    #[arg(long, value_name = "N")]
+    pub python_throughput_calls: Option<usize>,
     /// Concurrencies of the throughput workload.
     #[arg(long, value_name = "C", value_delimiter = ',', default_values_t = [8usize, 64])]
     pub concurrency: Vec<usize>,
@@ -86,8 +90,10 @@ pub struct Settings {
     pub latency_calls: usize,
     /// Untimed warm-up calls per latency run.
     pub latency_warmup: usize,
-    /// Timed calls per throughput run.
+    /// Timed calls per throughput run (Rust clients).
     pub throughput_calls: usize,
+    /// Timed calls per throughput run (Python client).
+    pub python_throughput_calls: usize,
     /// Throughput concurrencies.
     pub concurrencies: Vec<usize>,
     /// Customers of the CLI fan-out runs.
@@ -108,7 +114,12 @@ impl Settings {
         let pick =
             |v: Option<usize>, full: usize, q: usize| v.unwrap_or(if quick { q } else { full });
         let latency_calls = pick(args.latency_calls, 1000, 200).max(1);
-        let throughput_calls = pick(args.throughput_calls, 5000, 1000).max(1);
+        let throughput_calls = pick(args.throughput_calls, 20_000, 2_000).max(1);
+        let python_throughput_calls = args
+            .python_throughput_calls
+            .unwrap_or(if quick { 500 } else { 3_000 })
+            .min(throughput_calls)
+            .max(1);
         let mut concurrencies: Vec<usize> = args.concurrency.iter().map(|c| (*c).max(1)).collect();
         concurrencies.dedup();
         let scale_customers = if args.customers.is_empty() {
@@ -122,10 +133,11 @@ impl Settings {
         };
         Self {
             quick,
-            rounds: pick(args.rounds, 5, 2).max(1),
+            rounds: pick(args.rounds, 7, 2).max(1),
             latency_calls,
             latency_warmup: if quick { 20 } else { 50 },
             throughput_calls,
+            python_throughput_calls,
             concurrencies,
             scale_customers,
             cli_concurrency: args.cli_concurrency.clamp(1, 256),
@@ -444,7 +456,11 @@ impl Ctx {
                         plan.concurrency,
                         client.name()
                     );
-                    match self.run_client(client, *plan) {
+                    let mut plan = *plan;
+                    if client == Client::Python && plan.mode == Mode::Throughput {
+                        plan.calls = s.python_throughput_calls;
+                    }
+                    match self.run_client(client, plan) {
                         Ok((result, counters)) => {
                             if let Some(p) = &result.first_problem {
                                 problems.push(format!(
@@ -597,7 +613,15 @@ impl Ctx {
             .stderr(Stdio::piped())
             .spawn()
             .with_context(|| format!("running {}", cli.display()))?;
-        let watched = process::watch(child, started).context("waiting for the CLI")?;
+        // Generous: 1 ms per customer plus a minute (a healthy run needs a fraction of it).
+        let limit = Duration::from_secs(60) + Duration::from_millis(n);
+        let watched = process::watch(child, started, limit).context("waiting for the CLI")?;
+        if watched.timed_out {
+            bail!(
+                "the CLI was still running after {limit:?} and was killed; stderr: {}",
+                watched.stderr_tail.trim()
+            );
+        }
         let counters = self.control.counters();
         let failed_responses = counters.total_responses() - counters.responses(200);
         let exit_code = watched.status.code();

@@ -67,8 +67,8 @@ pub fn render(report: &Report) -> String {
 
     let _ = writeln!(
         out,
-        "\n(b) throughput: {} calls per run over {} customers; median (min..max) of the rounds",
-        s.throughput_calls, s.workload_customers
+        "\n(b) throughput: {} calls per run (python: {}) over {} customers; median (min..max) of the rounds",
+        s.throughput_calls, s.python_throughput_calls, s.workload_customers
     );
     let _ = writeln!(
         out,

@@ -166,6 +166,7 @@ fn the_suite_runs_end_to_end() {
         rounds: Some(1),
         latency_calls: Some(10),
         throughput_calls: Some(40),
+        python_throughput_calls: None,
         concurrency: vec![4],
         cli_concurrency: 4,
         cli: None,
