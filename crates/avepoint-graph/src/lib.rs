@@ -98,3 +98,8 @@ pub use types::{ParseEnumError, SeatStatus, TenantSeats, TenantType};
 /// The generated raw client this crate wraps, for operations or details the wrapper does not
 /// cover.
 pub use avepoint_graph_raw as raw;
+
+/// The README's Rust examples, compiled as doctests so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
