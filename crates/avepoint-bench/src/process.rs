@@ -96,6 +96,9 @@ pub struct Machine {
     pub memory_mib: Option<u64>,
     /// Operating system and kernel release.
     pub os: String,
+    /// The 1-minute load average when the run started (`/proc/loadavg`): other work on the
+    /// machine adds noise to every figure.
+    pub load_average: Option<f64>,
 }
 
 impl Machine {
@@ -117,11 +120,15 @@ impl Machine {
         let release = std::fs::read_to_string("/proc/sys/kernel/osrelease")
             .map(|s| format!(" {}", s.trim()))
             .unwrap_or_default();
+        let load_average = std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()));
         Self {
             cores,
             cpu_model,
             memory_mib,
             os: format!("{}{release}", std::env::consts::OS),
+            load_average,
         }
     }
 
@@ -139,6 +146,9 @@ impl Machine {
             s.push_str(&format!(", {:.1} GiB RAM", mib as f64 / 1024.0));
         }
         s.push_str(&format!(", {}", self.os));
+        if let Some(load) = self.load_average {
+            s.push_str(&format!("; load average {load:.2} at start"));
+        }
         s
     }
 }
