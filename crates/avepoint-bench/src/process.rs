@@ -86,7 +86,7 @@ pub fn watch(mut child: Child, started: Instant, limit: Duration) -> std::io::Re
 }
 
 /// The machine the figures were measured on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Machine {
     /// Logical CPUs available to this process.
     pub cores: usize,
