@@ -1,4 +1,5 @@
-//! The command line: `avepoint seats ...` and `avepoint fake-server ...` (clap derive).
+//! The command line: `avepoint seats ...`, `avepoint customers ...` and
+//! `avepoint fake-server ...` (clap derive).
 
 use std::path::PathBuf;
 
@@ -24,7 +25,10 @@ Where (default: the commercial data center):
                       qa, gov, aos2, fedramp, gcp-au, gcp-jp, gcp-us, gcp-we, gcp-kr
   AVEPOINT_BASE_URL   API base URL override (https; plain http only to loopback)
   AVEPOINT_TOKEN_URL  token URL override (https; plain http only to loopback)
-  AVEPOINT_SCOPE      OAuth scopes, space-separated (default elements.license.read.all)
+  AVEPOINT_SCOPE      OAuth scopes of the seats calls, space-separated
+                      (default elements.license.read.all)
+  AVEPOINT_CUSTOMERS_SCOPE  OAuth scopes of the customers listing (--all-customers),
+                      space-separated (default elements.customers.read.all)
 
 Output: stdout carries only data, diagnostics go to stderr. json and csv rows stream out
 while the customers are fetched: in input order by default (a customer's rows are written
@@ -36,8 +40,24 @@ columns, keeps input order and adds a totals row. A customer without tenants of 
 has no json/csv rows (the table shows it). Per-customer errors on stderr follow the same
 order as the rows.
 
+Every customer (--all-customers): the customers listing is walked page by page while the
+seats are fetched (memory stays flat), each customer once per requested type
+(--tenant-type, or --all-types for m365, salesforce, google and d365 in that order); rows
+gain an `organization` column after `customerId` (empty/null when the listing has no
+name). One token per scope set: elements.customers.read.all for the listing,
+elements.license.read.all for the seats. With more than one type, table output ends with
+one totals row per type before the grand total. If the listing fails part-way, the rows
+of the customers listed so far stay valid output and the run exits 1 (3 when the listing
+is refused outright: 401/403 or no token).
+
+--endpoint chooses the seats operation: `users` (default; one call per customer and type)
+or `batch` (the paginated tenants/batch report, all pages). Both give the same rows;
+--status needs `users`.
+
 Examples:
   avepoint seats --demo --tenant-type m365
+  avepoint seats --demo --all-customers --all-types
+  avepoint seats --all-customers --tenant-type m365 --output csv > m365-seats.csv
   AVEPOINT_CLIENT_ID=... AVEPOINT_CLIENT_SECRET=... \\
     avepoint seats --customer f162a7c1-b9d4-4e0b-a165-97db3c2afc15 --tenant-type m365
   avepoint seats --customers-file customers.txt --tenant-type d365 --output csv > seats.csv
@@ -67,9 +87,13 @@ pub(crate) struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Report the user seats of one or many customers' tenants of one type.
+    /// Report the user seats of one, many or all customers' tenants of one or all types.
     #[command(after_help = format!("{SEATS_AFTER_HELP}\n{EXIT_CODES_HELP}"))]
     Seats(Box<SeatsArgs>),
+
+    /// List the partner's customers (all pages of the customers listing).
+    #[command(after_help = format!("{CUSTOMERS_AFTER_HELP}\n{EXIT_CODES_HELP}"))]
+    Customers(Box<CustomersArgs>),
 
     /// Run the local fake AvePoint service (identity + seats API) for tests and demos.
     #[command(name = "fake-server")]
@@ -79,13 +103,21 @@ pub(crate) enum Command {
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum OutputFormat {
-    /// Aligned columns with a totals row, for people (buffers all rows).
+    /// Aligned columns with totals, for people (buffers all rows).
     Table,
-    /// A JSON array of {customerId, tenantType, tenantId, tenantName, availableUserSeat,
-    /// assignedUserSeat}, streamed.
+    /// A JSON array of objects, one per line, streamed.
     Json,
     /// The same columns as CSV with a header row, streamed.
     Csv,
+}
+
+/// The seats operation to call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Endpoint {
+    /// `.../type/{type}/users`: one call per customer and type.
+    Users,
+    /// `.../type/{type}/tenants/batch`: the paginated report, every page.
+    Batch,
 }
 
 /// The order of output rows.
@@ -109,11 +141,31 @@ pub(crate) struct SeatsArgs {
     #[arg(long, value_name = "PATH|-")]
     pub(crate) customers_file: Option<PathBuf>,
 
-    /// The tenant type: m365, salesforce, google, d365 (or 0..3).
-    #[arg(short = 't', long, value_name = "TYPE")]
-    pub(crate) tenant_type: TenantType,
+    /// Every customer of the partner, from the customers listing (all pages, walked while
+    /// the seats are fetched); rows gain an `organization` column.
+    #[arg(long, conflicts_with_all = ["customers", "customers_file"])]
+    pub(crate) all_customers: bool,
 
-    /// Only available or only assigned seats (the API's licenseAssignedStatus).
+    /// The tenant type: m365, salesforce, google, d365 (or 0..3).
+    #[arg(
+        short = 't',
+        long,
+        value_name = "TYPE",
+        required_unless_present = "all_types"
+    )]
+    pub(crate) tenant_type: Option<TenantType>,
+
+    /// Every tenant type: m365, salesforce, google and d365, in that order.
+    #[arg(long, conflicts_with = "tenant_type")]
+    pub(crate) all_types: bool,
+
+    /// The seats operation: `users` (one call per customer and type) or `batch` (the
+    /// paginated tenants/batch report). Same rows either way.
+    #[arg(long, value_enum, value_name = "users|batch", default_value_t = Endpoint::Users)]
+    pub(crate) endpoint: Endpoint,
+
+    /// Only available or only assigned seats (the API's licenseAssignedStatus; needs
+    /// `--endpoint users`).
     #[arg(short = 's', long, value_name = "available|assigned")]
     pub(crate) status: Option<SeatStatus>,
 
@@ -127,14 +179,61 @@ pub(crate) struct SeatsArgs {
     #[arg(long, value_enum, value_name = "ORDER", default_value_t = Order::Input)]
     pub(crate) order: Order,
 
-    /// How many customers are fetched at the same time (1..=256).
+    /// How many seats calls run at the same time (1..=256).
     #[arg(long, value_name = "N", default_value_t = 8,
           value_parser = clap::value_parser!(u16).range(1..=256))]
     pub(crate) concurrency: u16,
 
     /// Run against a built-in fake AvePoint service with demo data and demo credentials (no
-    /// account needed; connection settings are ignored). Without --customer or
-    /// --customers-file, every demo customer is queried.
+    /// account needed; connection settings are ignored). Without --customer,
+    /// --customers-file or --all-customers, every demo customer is queried.
+    #[arg(long)]
+    pub(crate) demo: bool,
+
+    /// Connection and credentials.
+    #[command(flatten)]
+    pub(crate) connection: ConnectionArgs,
+}
+
+impl SeatsArgs {
+    /// The tenant types to report, in order.
+    pub(crate) fn tenant_types(&self) -> Vec<TenantType> {
+        match self.tenant_type {
+            Some(t) if !self.all_types => vec![t],
+            _ => TenantType::ALL.to_vec(),
+        }
+    }
+}
+
+const CUSTOMERS_AFTER_HELP: &str = "\
+Output: json and csv stream the customers as the pages arrive; table buffers them.
+  json  one object per customer: id, organization, ownerEmail, jobStatus (the wire
+        integer), jobStatusLabel, countryOrRegion, managementMode (the wire integer),
+        managementModeLabel, tenants ([{id, name}]); missing values are null
+  csv   id, organization, ownerEmail, jobStatus, jobStatusLabel, countryOrRegion,
+        managementMode, managementModeLabel, tenantCount, tenantIds, tenantNames (the
+        last two `;`-joined, in the same order; use json if names may contain `;`)
+  table ID, ORGANIZATION, OWNER, COUNTRY, JOB STATUS, MANAGEMENT, TENANTS (a count)
+Labels: jobStatus 0 N/A, 1 Working, 2 Failed, 3 Waiting for configuration, 4 Multiple
+issues found, 5 Finished with exception, 6 No backup updates; managementMode 0
+Customer-managed, 1 Partner-managed, 2 To be configured; a code this version does not know
+is labelled `unknown (<code>)`.
+The listing needs the scope elements.customers.read.all (AVEPOINT_CUSTOMERS_SCOPE).
+
+Examples:
+  avepoint customers --demo
+  avepoint customers --output csv > customers.csv
+";
+
+/// `avepoint customers`.
+#[derive(Debug, Args)]
+pub(crate) struct CustomersArgs {
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+    pub(crate) output: OutputFormat,
+
+    /// Run against a built-in fake AvePoint service with demo data and demo credentials (no
+    /// account needed; connection settings are ignored).
     #[arg(long)]
     pub(crate) demo: bool,
 
@@ -198,7 +297,8 @@ pub(crate) struct ConnectionArgs {
     )]
     pub(crate) token_url: Option<String>,
 
-    /// OAuth scopes to request, space-separated (default: elements.license.read.all).
+    /// OAuth scopes of the seats calls, space-separated (default:
+    /// elements.license.read.all).
     #[arg(
         long,
         value_name = "SCOPES",
@@ -206,6 +306,16 @@ pub(crate) struct ConnectionArgs {
         hide_env_values = true
     )]
     pub(crate) scope: Option<String>,
+
+    /// OAuth scopes of the customers listing, space-separated (default:
+    /// elements.customers.read.all).
+    #[arg(
+        long,
+        value_name = "SCOPES",
+        env = "AVEPOINT_CUSTOMERS_SCOPE",
+        hide_env_values = true
+    )]
+    pub(crate) customers_scope: Option<String>,
 }
 
 /// Refuses empty customer IDs (and trims surrounding whitespace) at parse time.
@@ -256,7 +366,8 @@ mod tests {
         };
         assert_eq!(verbose, 2);
         assert_eq!(args.customers, ["a/b c?#%", "x"]);
-        assert_eq!(args.tenant_type, TenantType::Dynamics365);
+        assert_eq!(args.tenant_type, Some(TenantType::Dynamics365));
+        assert_eq!(args.tenant_types(), [TenantType::Dynamics365]);
         assert_eq!(args.status, Some(SeatStatus::Assigned));
         assert_eq!(args.output, OutputFormat::Csv);
         assert_eq!(args.concurrency, 2);

@@ -62,14 +62,11 @@ pub(crate) fn client_builder(
     if let Some(url) = non_empty(&args.token_url) {
         builder = builder.token_url(url);
     }
-    if let Some(scope) = non_empty(&args.scope) {
-        let scopes: Vec<&str> = scope
-            .split(|c: char| c.is_whitespace() || c == ',')
-            .filter(|s| !s.is_empty())
-            .collect();
-        if !scopes.is_empty() {
-            builder = builder.scopes(scopes);
-        }
+    if let Some(scopes) = scope_list(args.scope.as_deref()) {
+        builder = builder.scopes(scopes);
+    }
+    if let Some(scopes) = scope_list(args.customers_scope.as_deref()) {
+        builder = builder.customers_scopes(scopes);
     }
     let credentials = credentials(args, env)?;
     tracing::info!(
@@ -84,6 +81,15 @@ pub(crate) fn client_builder(
         "configured the AvePoint client"
     );
     Ok(builder.credentials(credentials))
+}
+
+/// The scopes of a space- or comma-separated list; `None` when it names none.
+fn scope_list(list: Option<&str>) -> Option<Vec<&str>> {
+    let scopes: Vec<&str> = list?
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!scopes.is_empty()).then_some(scopes)
 }
 
 /// Which credential the settings choose.

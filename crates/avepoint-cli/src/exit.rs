@@ -3,9 +3,9 @@
 //! | code | meaning |
 //! | --- | --- |
 //! | 0 | every customer was reported |
-//! | 1 | at least one customer failed (each failure is on stderr), or the output could not be written |
+//! | 1 | at least one customer failed (each failure is on stderr), the customers listing failed part-way, or the output could not be written |
 //! | 2 | usage or configuration error (clap's own errors are 2 as well) |
-//! | 3 | authentication failed: no access token could be obtained, or the API refused it |
+//! | 3 | authentication failed: no access token could be obtained, or the API refused it (also a customers listing refused with 401/403 before any customer) |
 //! | 130 | interrupted by Ctrl-C; the rows fetched so far are written and the JSON array closed |
 
 use std::fmt;
@@ -19,13 +19,15 @@ Exit codes:
   0  every customer was reported
   1  at least one customer failed (each failure is reported on stderr as
      `error: customer <id>: <message>`; the other customers are in the output),
-     or a line of the customers file was unusable, or the output could not be
-     written
+     or a line of the customers file was unusable, or the customers listing
+     failed part-way (the rows of the customers listed before are valid
+     output), or the output could not be written
   2  usage or configuration error: a bad flag or value, a missing client id or
      secret, an unknown region, a bad URL (plain http is only allowed to
      loopback), an unreadable certificate, secret file or customers file
   3  authentication failed: no access token could be obtained (credentials
-     refused, identity service unreachable), or the API refused the token
+     refused, a scope not granted, identity service unreachable), or the API
+     refused the token (also: the customers listing answered 401/403)
   130 interrupted (Ctrl-C): the rows fetched so far are written, JSON is closed";
 
 /// How a run ended, from best to worst; the worst outcome of all customers wins.
@@ -67,6 +69,20 @@ impl Status {
             Self::Usage
         } else {
             Self::SomeFailed
+        }
+    }
+
+    /// Classifies a failure of the customers listing, after `listed` customers came out of
+    /// it: refused outright (401, 403, no token) is an authentication failure, a
+    /// configuration error a usage error; anything else, or any failure after some
+    /// customers, fails the run (exit 1) with the rows so far kept (a 401 that survives the
+    /// token refresh stays an authentication failure, as for a seats call).
+    pub(crate) fn of_listing_error(e: &SdkError, listed: u64) -> Self {
+        let refused = e.is_authentication() || matches!(e.status(), Some(401 | 403));
+        if listed == 0 && refused {
+            Self::Authentication
+        } else {
+            Self::of_call_error(e).max(Self::SomeFailed)
         }
     }
 
@@ -162,5 +178,12 @@ mod tests {
             Status::of_authentication_error(&input),
             Status::Authentication
         );
+        let paging = SdkError::Paging {
+            operation: "listCustomersBatch",
+            message: "page 3 repeated page 2".into(),
+        };
+        assert_eq!(Status::of_listing_error(&paging, 0), Status::SomeFailed);
+        assert_eq!(Status::of_listing_error(&paging, 250), Status::SomeFailed);
+        assert_eq!(Status::of_listing_error(&config, 0), Status::Usage);
     }
 }

@@ -20,20 +20,11 @@ const CHANNEL_CAPACITY: usize = 256;
 /// One entry of the input.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Item {
-    /// A customer ID and its position in the input (from 0).
-    Customer {
-        /// Position in the input.
-        seq: u64,
-        /// The customer ID, trimmed.
-        id: String,
-    },
-    /// A line of the customers file that could not be used.
-    Invalid {
-        /// Position in the input.
-        seq: u64,
-        /// What was wrong, naming the file and line.
-        message: String,
-    },
+    /// A customer ID, trimmed.
+    Customer(String),
+    /// A line of the customers file that could not be used: what was wrong, naming the file
+    /// and line.
+    Invalid(String),
 }
 
 /// Where the customer IDs come from, opened but not read yet.
@@ -109,10 +100,9 @@ impl Source {
             Err(e) => {
                 // No thread: report it as an unusable input, so the run still ends properly.
                 let (tx, rx) = mpsc::channel(1);
-                let _ = tx.try_send(Item::Invalid {
-                    seq: 0,
-                    message: format!("could not start reading the customer IDs: {e}"),
-                });
+                let _ = tx.try_send(Item::Invalid(format!(
+                    "could not start reading the customer IDs: {e}"
+                )));
                 rx
             }
         };
@@ -124,12 +114,10 @@ impl Source {
 
 /// Sends every entry of `source` through `tx`; returns early when the receiver is gone.
 fn read_all(source: Source, tx: &mpsc::Sender<Item>) {
-    let mut seq = 0u64;
     for id in source.ids {
-        if tx.blocking_send(Item::Customer { seq, id }).is_err() {
+        if tx.blocking_send(Item::Customer(id)).is_err() {
             return;
         }
-        seq += 1;
     }
     let Some((name, mut reader)) = source.file else {
         return;
@@ -140,36 +128,30 @@ fn read_all(source: Source, tx: &mpsc::Sender<Item>) {
         line_no += 1;
         let item = match read_line_capped(&mut reader, &mut buf, MAX_LINE) {
             Ok(None) => return,
-            Ok(Some(true)) => Some(Item::Invalid {
-                seq,
-                message: format!("{name} line {line_no}: longer than {MAX_LINE} bytes; skipped"),
-            }),
+            Ok(Some(true)) => Some(Item::Invalid(format!(
+                "{name} line {line_no}: longer than {MAX_LINE} bytes; skipped"
+            ))),
             Ok(Some(false)) => match std::str::from_utf8(&buf) {
-                Err(_) => Some(Item::Invalid {
-                    seq,
-                    message: format!("{name} line {line_no}: not valid UTF-8; skipped"),
-                }),
+                Err(_) => Some(Item::Invalid(format!(
+                    "{name} line {line_no}: not valid UTF-8; skipped"
+                ))),
                 Ok(text) => {
                     let id = text.trim();
-                    (!id.is_empty() && !id.starts_with('#')).then(|| Item::Customer {
-                        seq,
-                        id: id.to_owned(),
-                    })
+                    (!id.is_empty() && !id.starts_with('#')).then(|| Item::Customer(id.to_owned()))
                 }
             },
             Err(e) => {
-                let _ = tx.blocking_send(Item::Invalid {
-                    seq,
-                    message: format!("could not read {name} after line {}: {e}", line_no - 1),
-                });
+                let _ = tx.blocking_send(Item::Invalid(format!(
+                    "could not read {name} after line {}: {e}",
+                    line_no - 1
+                )));
                 return;
             }
         };
-        if let Some(item) = item {
-            if tx.blocking_send(item).is_err() {
-                return;
-            }
-            seq += 1;
+        if let Some(item) = item
+            && tx.blocking_send(item).is_err()
+        {
+            return;
         }
     }
 }
@@ -229,22 +211,16 @@ mod tests {
         let source = Source::from_reader(vec!["flag".into()], "ids.txt", &text[..]);
         assert_eq!(source.known_len(), None);
         let items = collect(source);
-        let ids: Vec<(u64, &str)> = items
+        let ids: Vec<&str> = items
             .iter()
             .map(|i| match i {
-                Item::Customer { seq, id } => (*seq, id.as_str()),
-                Item::Invalid { message, .. } => panic!("{message}"),
+                Item::Customer(id) => id.as_str(),
+                Item::Invalid(message) => panic!("{message}"),
             })
             .collect();
         assert_eq!(
             ids,
-            [
-                (0, "flag"),
-                (1, "id-1"),
-                (2, "id-1"),
-                (3, "a/b c?#%"),
-                (4, "last-without-newline")
-            ]
+            ["flag", "id-1", "id-1", "a/b c?#%", "last-without-newline"]
         );
     }
 
@@ -255,26 +231,14 @@ mod tests {
         text.extend_from_slice(b"\nok-2\n");
         let items = collect(Source::from_reader(vec![], "f", io::Cursor::new(text)));
         assert_eq!(items.len(), 4);
-        assert_eq!(
-            items[0],
-            Item::Customer {
-                seq: 0,
-                id: "ok-1".into()
-            }
+        assert_eq!(items[0], Item::Customer("ok-1".into()));
+        assert!(
+            matches!(&items[1], Item::Invalid(message) if message.contains("f line 2: not valid UTF-8"))
         );
         assert!(
-            matches!(&items[1], Item::Invalid { seq: 1, message } if message.contains("f line 2: not valid UTF-8"))
+            matches!(&items[2], Item::Invalid(message) if message.contains("line 3: longer than"))
         );
-        assert!(
-            matches!(&items[2], Item::Invalid { seq: 2, message } if message.contains("line 3: longer than"))
-        );
-        assert_eq!(
-            items[3],
-            Item::Customer {
-                seq: 3,
-                id: "ok-2".into()
-            }
-        );
+        assert_eq!(items[3], Item::Customer("ok-2".into()));
     }
 
     #[test]

@@ -1,17 +1,24 @@
 //! `avepoint`: user seats of AvePoint customers' Microsoft 365, Salesforce, Google and
 //! Dynamics 365 tenants, for billing and license reconciliation.
 //!
-//! See `avepoint seats --help` for flags, environment variables, output formats and exit
-//! codes, and `avepoint seats --demo --tenant-type m365` to see it work without an account.
+//! See `avepoint seats --help` and `avepoint customers --help` for flags, environment
+//! variables, output formats and exit codes, and `avepoint seats --demo --all-customers
+//! --all-types` to see it work without an account.
 
 mod cli;
 mod config;
+mod connect;
+mod customers;
 mod demo;
 mod exit;
+mod fleet;
 mod input;
 mod logging;
 mod output;
+mod progress;
+mod render;
 mod seats;
+mod work;
 
 use std::process::ExitCode;
 
@@ -38,6 +45,7 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async move {
         match cli.command {
             Command::Seats(args) => seats::run(*args, verbose).await,
+            Command::Customers(args) => customers::run(*args).await,
             Command::FakeServer(args) => fake_server(*args).await,
         }
     });

@@ -1,20 +1,26 @@
-//! The output formats: `table` for people, `json` and `csv` for scripts.
+//! The output formats of `avepoint seats`: `table` for people, `json` and `csv` for scripts.
 //!
-//! Every writer gets the customers' answers one at a time, in the order they arrive.
-//! [`JsonWriter`] and [`CsvWriter`] write and flush each customer's rows at once, so their
-//! memory does not grow with the number of customers and a consumer sees rows as they come;
-//! the JSON array is closed in [`Sink::finish`], so the output is valid JSON whatever
-//! happened to individual customers. [`TableWriter`] keeps every row until the end to align
-//! the columns.
+//! Every writer gets the reports one at a time, in output order. [`JsonWriter`] and
+//! [`CsvWriter`] write and flush each report's rows at once, so their memory does not grow
+//! with the number of customers and a consumer sees rows as they come; the JSON array is
+//! closed in [`Sink::finish`], so the output is valid JSON whatever happened to individual
+//! customers. [`TableWriter`] keeps every row until the end to align the columns and add
+//! the totals.
+//!
+//! The columns depend on the run ([`Layout`]): with `--all-customers` an `organization`
+//! column follows `customerId`; runs over given customer IDs keep the original six columns.
 
+use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Write};
 
 use avepoint_graph::{TenantSeats, TenantType};
 use serde::Serialize;
 
 use crate::cli::OutputFormat;
+use crate::render::{CsvRecords, JsonArray, Table, cell, count};
+use crate::work::Target;
 
-/// The column names of `json` and `csv`, in order.
+/// The column names of `json` and `csv` without the organization, in order.
 pub(crate) const COLUMNS: [&str; 6] = [
     "customerId",
     "tenantType",
@@ -24,11 +30,38 @@ pub(crate) const COLUMNS: [&str; 6] = [
     "assignedUserSeat",
 ];
 
+/// The column added after `customerId` when the customers come from the listing.
+pub(crate) const ORGANIZATION_COLUMN: &str = "organization";
+
+/// What a run's output holds, decided before the first row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Layout {
+    /// Whether rows carry the customer's organization name (`--all-customers`).
+    pub(crate) organization: bool,
+    /// The tenant types requested, in order (the table totals each when there are several).
+    pub(crate) types: Vec<TenantType>,
+}
+
+impl Layout {
+    /// The `json`/`csv` column names, in order.
+    pub(crate) fn columns(&self) -> Vec<&'static str> {
+        let mut columns = COLUMNS.to_vec();
+        if self.organization {
+            columns.insert(1, ORGANIZATION_COLUMN);
+        }
+        columns
+    }
+}
+
 /// One output row: a tenant of a customer.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Row<'a> {
     customer_id: &'a str,
+    /// Absent without the organization column; `Some(None)` is a listed customer without a
+    /// name (`null` in json, empty in csv).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    organization: Option<Option<&'a str>>,
     tenant_type: &'static str,
     tenant_id: &'a str,
     tenant_name: &'a str,
@@ -37,10 +70,13 @@ pub(crate) struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
-    fn new(customer_id: &'a str, tenant_type: TenantType, t: &'a TenantSeats) -> Self {
+    fn new(layout: &Layout, target: &'a Target, t: &'a TenantSeats) -> Self {
         Self {
-            customer_id,
-            tenant_type: tenant_type.short_name(),
+            customer_id: &target.customer.id,
+            organization: layout
+                .organization
+                .then_some(target.customer.organization.as_deref()),
+            tenant_type: target.tenant_type.short_name(),
             tenant_id: &t.tenant_id,
             tenant_name: &t.tenant_name,
             available_user_seat: t.available_seats,
@@ -49,115 +85,90 @@ impl<'a> Row<'a> {
     }
 }
 
-/// Where the customers' answers go.
+/// Where the reports go.
 pub(crate) trait Sink {
-    /// Called once before any customer.
+    /// Called once before any report.
     fn begin(&mut self) -> io::Result<()>;
 
-    /// One customer's tenants; `seq` is the customer's position in the input (from 0).
-    fn customer(
-        &mut self,
-        seq: u64,
-        customer_id: &str,
-        tenant_type: TenantType,
-        tenants: &[TenantSeats],
-    ) -> io::Result<()>;
+    /// One customer's tenants of one type; `seq` is the report's position in the input
+    /// (from 0).
+    fn report(&mut self, seq: u64, target: &Target, tenants: &[TenantSeats]) -> io::Result<()>;
 
     /// Called once at the end (also when some customers failed).
     fn finish(&mut self) -> io::Result<()>;
 }
 
 /// The writer of `format` over `out`.
-pub(crate) fn sink<W: Write + 'static>(format: OutputFormat, out: W) -> Box<dyn Sink> {
+pub(crate) fn sink<W: Write + 'static>(
+    format: OutputFormat,
+    layout: Layout,
+    out: W,
+) -> Box<dyn Sink> {
     match format {
-        OutputFormat::Table => Box::new(TableWriter::new(out)),
-        OutputFormat::Json => Box::new(JsonWriter::new(out)),
-        OutputFormat::Csv => Box::new(CsvWriter::new(out)),
+        OutputFormat::Table => Box::new(TableWriter::new(layout, out)),
+        OutputFormat::Json => Box::new(JsonWriter::new(layout, out)),
+        OutputFormat::Csv => Box::new(CsvWriter::new(layout, out)),
     }
 }
 
-/// A JSON array written element by element: `[`, then one object per line, then `]`.
+/// A JSON array of row objects, one per line.
 pub(crate) struct JsonWriter<W: Write> {
-    out: W,
-    rows: u64,
+    layout: Layout,
+    out: JsonArray<W>,
 }
 
 impl<W: Write> JsonWriter<W> {
     /// A writer over `out`.
-    pub(crate) fn new(out: W) -> Self {
-        Self { out, rows: 0 }
+    pub(crate) fn new(layout: Layout, out: W) -> Self {
+        Self {
+            layout,
+            out: JsonArray::new(out),
+        }
     }
 }
 
 impl<W: Write> Sink for JsonWriter<W> {
     fn begin(&mut self) -> io::Result<()> {
-        self.out.write_all(b"[")?;
-        self.out.flush()
+        self.out.begin()
     }
 
-    fn customer(
-        &mut self,
-        _seq: u64,
-        customer_id: &str,
-        tenant_type: TenantType,
-        tenants: &[TenantSeats],
-    ) -> io::Result<()> {
+    fn report(&mut self, _seq: u64, target: &Target, tenants: &[TenantSeats]) -> io::Result<()> {
         for t in tenants {
-            self.out
-                .write_all(if self.rows == 0 { b"\n  " } else { b",\n  " })?;
-            serde_json::to_writer(&mut self.out, &Row::new(customer_id, tenant_type, t))?;
-            self.rows += 1;
+            self.out.item(&Row::new(&self.layout, target, t))?;
         }
         self.out.flush()
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        self.out
-            .write_all(if self.rows == 0 { b"]\n" } else { b"\n]\n" })?;
-        self.out.flush()
+        self.out.finish()
     }
 }
 
-/// CSV with a header row ([`COLUMNS`]), quoted where needed (RFC 4180).
+/// CSV with a header row ([`Layout::columns`]), quoted where needed (RFC 4180).
 pub(crate) struct CsvWriter<W: Write> {
-    out: csv::Writer<W>,
+    layout: Layout,
+    out: CsvRecords<W>,
 }
 
 impl<W: Write> CsvWriter<W> {
     /// A writer over `out`.
-    pub(crate) fn new(out: W) -> Self {
+    pub(crate) fn new(layout: Layout, out: W) -> Self {
         Self {
-            out: csv::WriterBuilder::new()
-                .has_headers(false)
-                .from_writer(out),
+            layout,
+            out: CsvRecords::new(out),
         }
-    }
-}
-
-fn csv_error(e: csv::Error) -> io::Error {
-    match e.into_kind() {
-        csv::ErrorKind::Io(e) => e,
-        other => io::Error::other(format!("{other:?}")),
     }
 }
 
 impl<W: Write> Sink for CsvWriter<W> {
     fn begin(&mut self) -> io::Result<()> {
-        self.out.write_record(COLUMNS).map_err(csv_error)?;
+        self.out.record(self.layout.columns())?;
         self.out.flush()
     }
 
-    fn customer(
-        &mut self,
-        _seq: u64,
-        customer_id: &str,
-        tenant_type: TenantType,
-        tenants: &[TenantSeats],
-    ) -> io::Result<()> {
+    fn report(&mut self, _seq: u64, target: &Target, tenants: &[TenantSeats]) -> io::Result<()> {
         for t in tenants {
-            self.out
-                .serialize(Row::new(customer_id, tenant_type, t))
-                .map_err(csv_error)?;
+            self.out.serialize(&Row::new(&self.layout, target, t))?;
         }
         self.out.flush()
     }
@@ -167,177 +178,180 @@ impl<W: Write> Sink for CsvWriter<W> {
     }
 }
 
-/// One customer's answer, kept for the table.
-struct TableCustomer {
+/// One report, kept for the table.
+struct TableReport {
     seq: u64,
-    customer_id: String,
-    tenant_type: TenantType,
+    target: Target,
     tenants: Vec<TenantSeats>,
 }
 
-/// Aligned columns, sorted by input order, with a totals row; buffers everything until
-/// [`Sink::finish`].
+/// Aligned columns sorted by input order; ends with one totals row per tenant type when
+/// several were requested, then the grand total. Buffers everything until [`Sink::finish`].
 pub(crate) struct TableWriter<W: Write> {
+    layout: Layout,
     out: W,
-    customers: Vec<TableCustomer>,
+    reports: Vec<TableReport>,
 }
 
 impl<W: Write> TableWriter<W> {
     /// A writer over `out`.
-    pub(crate) fn new(out: W) -> Self {
+    pub(crate) fn new(layout: Layout, out: W) -> Self {
         Self {
+            layout,
             out,
-            customers: Vec::new(),
+            reports: Vec::new(),
         }
     }
 }
 
-/// Makes a value safe for one table cell: control characters (line breaks, escapes) are
-/// shown escaped so they cannot break the layout or drive the terminal.
-fn cell(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_owned();
-    }
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+/// Seats summed over some reports.
+#[derive(Default)]
+struct Totals {
+    tenants: u64,
+    available: u64,
+    assigned: u64,
+    customers: HashSet<String>,
 }
 
-const HEADERS: [&str; 6] = [
-    "CUSTOMER",
-    "TYPE",
-    "TENANT ID",
-    "TENANT NAME",
-    "AVAILABLE",
-    "ASSIGNED",
-];
+impl Totals {
+    fn add(&mut self, report: &TableReport) {
+        if !self.customers.contains(&report.target.customer.id) {
+            self.customers.insert(report.target.customer.id.clone());
+        }
+        for t in &report.tenants {
+            self.tenants += 1;
+            self.available = self.available.saturating_add(t.available_seats);
+            self.assigned = self.assigned.saturating_add(t.assigned_seats);
+        }
+    }
 
-/// Which columns are right-aligned (the numbers).
-const RIGHT: [bool; 6] = [false, false, false, false, true, true];
+    /// The description in the tenant name column.
+    fn summary(&self) -> String {
+        format!(
+            "{} of {}",
+            count(self.tenants, "tenant"),
+            count(self.customers.len() as u64, "customer")
+        )
+    }
+}
+
+impl<W: Write> TableWriter<W> {
+    /// A row of the table: the organization cell only in its layout.
+    fn row(&self, customer: String, organization: String, rest: [String; 5]) -> Vec<String> {
+        let mut row = vec![customer];
+        if self.layout.organization {
+            row.push(organization);
+        }
+        row.extend(rest);
+        row
+    }
+}
 
 impl<W: Write> Sink for TableWriter<W> {
     fn begin(&mut self) -> io::Result<()> {
         Ok(())
     }
 
-    fn customer(
-        &mut self,
-        seq: u64,
-        customer_id: &str,
-        tenant_type: TenantType,
-        tenants: &[TenantSeats],
-    ) -> io::Result<()> {
-        self.customers.push(TableCustomer {
+    fn report(&mut self, seq: u64, target: &Target, tenants: &[TenantSeats]) -> io::Result<()> {
+        self.reports.push(TableReport {
             seq,
-            customer_id: customer_id.to_owned(),
-            tenant_type,
+            target: target.clone(),
             tenants: tenants.to_vec(),
         });
         Ok(())
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        self.customers.sort_by_key(|c| c.seq);
-        let mut rows: Vec<[String; 6]> = vec![HEADERS.map(str::to_owned)];
-        let (mut available, mut assigned, mut tenants) = (0u64, 0u64, 0u64);
-        for c in &self.customers {
-            let id = cell(&c.customer_id);
-            let kind = c.tenant_type.short_name().to_owned();
-            if c.tenants.is_empty() {
-                rows.push([
+        self.reports.sort_by_key(|r| r.seq);
+        let mut headers = vec!["CUSTOMER"];
+        let mut right = vec![false];
+        if self.layout.organization {
+            headers.push("ORGANIZATION");
+            right.push(false);
+        }
+        headers.extend(["TYPE", "TENANT ID", "TENANT NAME", "AVAILABLE", "ASSIGNED"]);
+        right.extend([false, false, false, true, true]);
+        let mut table = Table::new(&headers, &right);
+        let mut grand = Totals::default();
+        let mut per_type: BTreeMap<i32, Totals> = self
+            .layout
+            .types
+            .iter()
+            .map(|t| (t.code(), Totals::default()))
+            .collect();
+        for r in &self.reports {
+            grand.add(r);
+            per_type
+                .entry(r.target.tenant_type.code())
+                .or_default()
+                .add(r);
+            let id = cell(&r.target.customer.id);
+            let organization = cell(r.target.customer.organization.as_deref().unwrap_or(""));
+            let kind = r.target.tenant_type.short_name();
+            if r.tenants.is_empty() {
+                table.push(self.row(
                     id.clone(),
-                    kind.clone(),
-                    "-".to_owned(),
-                    format!("(no {} tenants)", c.tenant_type.short_name()),
-                    "0".to_owned(),
-                    "0".to_owned(),
-                ]);
+                    organization.clone(),
+                    [
+                        kind.to_owned(),
+                        "-".to_owned(),
+                        format!("(no {kind} tenants)"),
+                        "0".to_owned(),
+                        "0".to_owned(),
+                    ],
+                ));
             }
-            for t in &c.tenants {
-                available = available.saturating_add(t.available_seats);
-                assigned = assigned.saturating_add(t.assigned_seats);
-                tenants += 1;
-                rows.push([
+            for t in &r.tenants {
+                table.push(self.row(
                     id.clone(),
-                    kind.clone(),
-                    cell(&t.tenant_id),
-                    cell(&t.tenant_name),
-                    t.available_seats.to_string(),
-                    t.assigned_seats.to_string(),
-                ]);
+                    organization.clone(),
+                    [
+                        kind.to_owned(),
+                        cell(&t.tenant_id),
+                        cell(&t.tenant_name),
+                        t.available_seats.to_string(),
+                        t.assigned_seats.to_string(),
+                    ],
+                ));
             }
         }
-        let customers = self.customers.len();
-        rows.push([
+        if per_type.len() > 1 {
+            for (code, totals) in &per_type {
+                let kind = TenantType::from_code(*code).map_or("", TenantType::short_name);
+                table.push(self.row(
+                    "TOTAL".to_owned(),
+                    String::new(),
+                    [
+                        kind.to_owned(),
+                        String::new(),
+                        totals.summary(),
+                        totals.available.to_string(),
+                        totals.assigned.to_string(),
+                    ],
+                ));
+            }
+        }
+        table.push(self.row(
             "TOTAL".to_owned(),
             String::new(),
-            String::new(),
-            format!(
-                "{tenants} tenant{} of {customers} customer{}",
-                if tenants == 1 { "" } else { "s" },
-                if customers == 1 { "" } else { "s" }
-            ),
-            available.to_string(),
-            assigned.to_string(),
-        ]);
-        let mut widths = [0usize; 6];
-        for row in &rows {
-            for (w, v) in widths.iter_mut().zip(row) {
-                *w = (*w).max(v.chars().count());
-            }
-        }
-        for row in &rows {
-            let mut line = String::new();
-            for (i, v) in row.iter().enumerate() {
-                if i > 0 {
-                    line.push_str("  ");
-                }
-                let pad = widths[i] - v.chars().count();
-                if RIGHT[i] {
-                    line.extend(std::iter::repeat_n(' ', pad));
-                    line.push_str(v);
-                } else {
-                    line.push_str(v);
-                    line.extend(std::iter::repeat_n(' ', pad));
-                }
-            }
-            writeln!(self.out, "{}", line.trim_end())?;
-        }
-        self.out.flush()
+            [
+                String::new(),
+                String::new(),
+                grand.summary(),
+                grand.available.to_string(),
+                grand.assigned.to_string(),
+            ],
+        ));
+        table.write_to(&mut self.out)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::RefCell;
-    use std::rc::Rc;
-
-    /// A `Write` whose bytes the test can read after handing it to a writer.
-    #[derive(Clone, Default)]
-    struct Shared(Rc<RefCell<Vec<u8>>>);
-
-    impl Write for Shared {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.borrow_mut().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl Shared {
-        fn text(&self) -> String {
-            String::from_utf8(self.0.borrow().clone()).expect("utf-8")
-        }
-    }
+    use crate::render::tests::Shared;
+    use crate::work::CustomerRef;
+    use std::sync::Arc;
 
     fn seats(id: &str, name: &str, available: u64, assigned: u64) -> TenantSeats {
         TenantSeats {
@@ -348,23 +362,39 @@ mod tests {
         }
     }
 
+    fn target(id: &str, organization: Option<&str>, tenant_type: TenantType) -> Target {
+        Target {
+            customer: Arc::new(CustomerRef {
+                id: id.to_owned(),
+                organization: organization.map(str::to_owned),
+            }),
+            tenant_type,
+        }
+    }
+
+    fn plain() -> Layout {
+        Layout {
+            organization: false,
+            types: vec![TenantType::Salesforce],
+        }
+    }
+
     fn feed(sink: &mut dyn Sink) {
+        let sf = TenantType::Salesforce;
         sink.begin().expect("begin");
-        sink.customer(
+        sink.report(
             1,
-            "cust-b",
-            TenantType::Salesforce,
+            &target("cust-b", None, sf),
             &[seats("t2", "Quote \"Inc\", Ltd\nline 2", 3, 4)],
         )
         .expect("row");
-        sink.customer(
+        sink.report(
             0,
-            "cust-a",
-            TenantType::Salesforce,
+            &target("cust-a", None, sf),
             &[seats("t1", "alpha", 10, 20), seats("t3", "béta", 1, 0)],
         )
         .expect("row");
-        sink.customer(2, "cust-c", TenantType::Salesforce, &[])
+        sink.report(2, &target("cust-c", None, sf), &[])
             .expect("row");
         sink.finish().expect("finish");
     }
@@ -372,7 +402,7 @@ mod tests {
     #[test]
     fn json_is_an_array_of_objects_in_arrival_order() {
         let out = Shared::default();
-        feed(&mut JsonWriter::new(out.clone()));
+        feed(&mut JsonWriter::new(plain(), out.clone()));
         let text = out.text();
         let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
         let rows = value.as_array().expect("array");
@@ -403,7 +433,7 @@ mod tests {
     #[test]
     fn empty_json_is_an_empty_array() {
         let out = Shared::default();
-        let mut w = JsonWriter::new(out.clone());
+        let mut w = JsonWriter::new(plain(), out.clone());
         w.begin().expect("begin");
         w.finish().expect("finish");
         assert_eq!(out.text(), "[]\n");
@@ -412,7 +442,7 @@ mod tests {
     #[test]
     fn csv_round_trips_awkward_names() {
         let out = Shared::default();
-        feed(&mut CsvWriter::new(out.clone()));
+        feed(&mut CsvWriter::new(plain(), out.clone()));
         let text = out.text();
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let headers: Vec<String> = reader
@@ -440,9 +470,48 @@ mod tests {
     }
 
     #[test]
+    fn organization_column_follows_the_customer_id() {
+        let layout = Layout {
+            organization: true,
+            types: vec![TenantType::Google],
+        };
+        let named = target("c1", Some("Contoso, \"Ltd\""), TenantType::Google);
+        let nameless = target("c2", None, TenantType::Google);
+        let rows = [seats("t1", "g1", 1, 2)];
+        let out = Shared::default();
+        let mut csv = CsvWriter::new(layout.clone(), out.clone());
+        csv.begin().expect("begin");
+        csv.report(0, &named, &rows).expect("row");
+        csv.report(1, &nameless, &rows).expect("row");
+        csv.finish().expect("finish");
+        assert_eq!(
+            out.text(),
+            "customerId,organization,tenantType,tenantId,tenantName,availableUserSeat,assignedUserSeat\n\
+             c1,\"Contoso, \"\"Ltd\"\"\",google,t1,g1,1,2\n\
+             c2,,google,t1,g1,1,2\n"
+        );
+        let out = Shared::default();
+        let mut json = JsonWriter::new(layout, out.clone());
+        json.begin().expect("begin");
+        json.report(0, &named, &rows).expect("row");
+        json.report(1, &nameless, &rows).expect("row");
+        json.finish().expect("finish");
+        let value: serde_json::Value = serde_json::from_str(&out.text()).expect("json");
+        assert_eq!(value[0]["organization"], "Contoso, \"Ltd\"");
+        assert!(value[1]["organization"].is_null());
+        let keys: Vec<&str> = value[0]
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys.len(), 7);
+    }
+
+    #[test]
     fn table_is_aligned_sorted_and_totalled() {
         let out = Shared::default();
-        feed(&mut TableWriter::new(out.clone()));
+        feed(&mut TableWriter::new(plain(), out.clone()));
         let text = out.text();
         let expected = "\
 CUSTOMER  TYPE        TENANT ID  TENANT NAME               AVAILABLE  ASSIGNED
@@ -456,9 +525,43 @@ TOTAL                            3 tenants of 3 customers         14        24
     }
 
     #[test]
+    fn several_types_get_a_totals_row_each() {
+        let layout = Layout {
+            organization: true,
+            types: vec![TenantType::Microsoft365, TenantType::Google],
+        };
+        let out = Shared::default();
+        let mut w = TableWriter::new(layout, out.clone());
+        w.begin().expect("begin");
+        let m365 = TenantType::Microsoft365;
+        let google = TenantType::Google;
+        w.report(
+            0,
+            &target("c1", Some("One"), m365),
+            &[seats("t1", "a", 1, 2)],
+        )
+        .expect("row");
+        w.report(1, &target("c1", Some("One"), google), &[])
+            .expect("row");
+        w.report(2, &target("c2", None, m365), &[seats("t2", "b", 10, 20)])
+            .expect("row");
+        w.finish().expect("finish");
+        let expected = "\
+CUSTOMER  ORGANIZATION  TYPE    TENANT ID  TENANT NAME               AVAILABLE  ASSIGNED
+c1        One           m365    t1         a                                 1         2
+c1        One           google  -          (no google tenants)               0         0
+c2                      m365    t2         b                                10        20
+TOTAL                   m365               2 tenants of 2 customers         11        22
+TOTAL                   google             0 tenants of 1 customer           0         0
+TOTAL                                      2 tenants of 2 customers         11        22
+";
+        assert_eq!(out.text(), expected);
+    }
+
+    #[test]
     fn empty_table_has_a_header_and_zero_totals() {
         let out = Shared::default();
-        let mut w = TableWriter::new(out.clone());
+        let mut w = TableWriter::new(plain(), out.clone());
         w.begin().expect("begin");
         w.finish().expect("finish");
         assert_eq!(

@@ -1,65 +1,100 @@
-//! `avepoint seats`: the concurrent fan-out over the customers, sharing one client (and so
-//! one token), with results written as they arrive.
+//! `avepoint seats`: the concurrent fan-out over the reports (customer x tenant type),
+//! sharing one client (and so one token per scope set), with results written as they
+//! arrive. The customers come from `--customer`/`--customers-file` ([`crate::input`]) or
+//! from the customers listing (`--all-customers`, [`crate::fleet`]).
 
-use std::io::{self, BufWriter, IsTerminal as _};
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::io::{self, BufWriter};
 
 use avepoint_graph::{Client, SeatStatus, TenantSeats, TenantType};
-use std::collections::BTreeMap;
-
-use futures::StreamExt as _;
 use futures::stream::FuturesUnordered;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use futures::{Stream, StreamExt as _};
+use indicatif::ProgressBar;
 
-use crate::cli::{Order, SeatsArgs};
-use crate::config;
+use crate::cli::{Endpoint, Order, SeatsArgs};
+use crate::connect;
 use crate::demo::Demo;
 use crate::exit::{Fatal, Status};
+use crate::fleet;
 use crate::input::{Item, Source};
-use crate::output::{self, Sink};
+use crate::output::{self, Layout, Sink};
+use crate::progress::{self, quiet};
+use crate::work::{CustomerRef, Target, Work, per_type};
+
+/// The fan-out's input.
+type WorkStream = Box<dyn Stream<Item = Work> + Send + Unpin>;
 
 /// Runs `avepoint seats`. `verbose` turns the progress bar off (it would fight the logs).
 pub(crate) async fn run(args: SeatsArgs, verbose: u8) -> Result<Status, Fatal> {
+    if args.status.is_some() && args.endpoint == Endpoint::Batch {
+        return Err(Fatal::usage(
+            "--status needs --endpoint users: the tenants/batch report has no seat-status filter",
+        ));
+    }
+    let types = args.tenant_types();
+    let unit = if types.len() == 1 {
+        "customers"
+    } else {
+        "reports"
+    };
     let demo = if args.demo {
         Some(Demo::start().await?)
     } else {
         None
     };
-    let mut ids = args.customers;
-    if let Some(demo) = &demo
-        && ids.is_empty()
-        && args.customers_file.is_none()
-    {
-        ids = demo.customer_ids();
-    }
-    let source = Source::open(ids, args.customers_file.as_deref())?;
-    if source.is_empty() {
-        return Err(Fatal::usage(
-            "no customers: pass --customer ID (repeatable) or --customers-file PATH (- for stdin)",
-        ));
-    }
-    let client = match &demo {
-        Some(demo) => demo.client()?,
-        None => config::build_client(&args.connection, &config::process_env)?,
+    let source = if args.all_customers {
+        None
+    } else {
+        let mut ids = args.customers;
+        if let Some(demo) = &demo
+            && ids.is_empty()
+            && args.customers_file.is_none()
+        {
+            ids = demo.customer_ids();
+        }
+        let source = Source::open(ids, args.customers_file.as_deref())?;
+        if source.is_empty() {
+            return Err(Fatal::usage(
+                "no customers: pass --customer ID (repeatable), --customers-file PATH (- for stdin) or --all-customers",
+            ));
+        }
+        Some(source)
     };
-    // One token for the whole run, fetched up front: bad credentials fail once, here.
-    client
-        .authenticate()
-        .await
-        .map_err(|e| Fatal::authentication(&e))?;
-    tracing::info!("authenticated");
+    let client = connect::client(demo.as_ref(), &args.connection)?;
+    // The tokens for the whole run, fetched up front: bad credentials fail once, here.
+    if args.all_customers {
+        connect::authenticate_customers(&client).await?;
+    }
+    connect::authenticate_seats(&client).await?;
 
-    let progress = progress_bar(source.known_len(), verbose);
+    let types_len = types.len() as u64;
+    let (input, progress): (WorkStream, _) = match source {
+        Some(source) => {
+            let len = source.known_len().map(|n| n.saturating_mul(types_len));
+            let progress = progress::start(len, unit, verbose);
+            (Box::new(given_customers(source, types.clone())), progress)
+        }
+        None => {
+            let progress = progress::start(None, unit, verbose);
+            let input = fleet::work(&client, types.clone(), progress.clone(), unit);
+            (Box::new(input), progress)
+        }
+    };
     let stdout = BufWriter::new(io::stdout());
-    let mut sink = output::sink(args.output, stdout);
+    let layout = Layout {
+        organization: args.all_customers,
+        types: types.clone(),
+    };
+    let mut sink = output::sink(args.output, layout, stdout);
     let job = Job {
         client,
-        tenant_type: args.tenant_type,
         status: args.status,
+        endpoint: args.endpoint,
         concurrency: usize::from(args.concurrency),
         order: args.order,
+        several_types: types.len() > 1,
     };
-    let result = job.run(source, sink.as_mut(), progress.as_ref()).await;
+    let result = job.run(input, sink.as_mut(), progress.as_ref()).await;
     if let Some(pb) = &progress {
         pb.finish_and_clear();
     }
@@ -67,67 +102,64 @@ pub(crate) async fn run(args: SeatsArgs, verbose: u8) -> Result<Status, Fatal> {
     result
 }
 
-/// The progress bar, when stderr is a terminal and no logs are on.
-fn progress_bar(len: Option<u64>, verbose: u8) -> Option<ProgressBar> {
-    if verbose > 0 || !io::stderr().is_terminal() {
-        return None;
-    }
-    let pb = match len {
-        Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr()).with_style(
-            ProgressStyle::with_template(
-                "{spinner} {pos}/{len} customers [{bar:30}] {elapsed} {msg}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        ),
-        None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
-            ProgressStyle::with_template("{spinner} {pos} customers {elapsed} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        ),
-    };
-    pb.enable_steady_tick(Duration::from_millis(120));
-    Some(pb)
+/// The reports of the given customer IDs: each ID once per type, in input order.
+fn given_customers(
+    source: Source,
+    types: Vec<TenantType>,
+) -> impl Stream<Item = Work> + Send + Unpin + 'static {
+    source.into_stream().flat_map(move |item| {
+        futures::stream::iter(match item {
+            Item::Customer(id) => per_type(
+                CustomerRef {
+                    id,
+                    organization: None,
+                },
+                &types,
+            ),
+            Item::Invalid(message) => vec![Work::Invalid(message)],
+        })
+    })
 }
 
-/// What every customer's call shares.
+/// What every call shares.
 struct Job {
     client: Client,
-    tenant_type: TenantType,
     status: Option<SeatStatus>,
+    endpoint: Endpoint,
     concurrency: usize,
     order: Order,
+    several_types: bool,
 }
 
-/// How many finished customers may wait for an earlier, slower one in `--order input`, per
+/// How many finished reports may wait for an earlier, slower one in `--order input`, per
 /// unit of concurrency. Bounds memory while keeping every slot busy behind a slow customer.
 const REORDER_WINDOW_PER_SLOT: u64 = 64;
 
-/// The outcome of one input entry.
+/// The outcome of one input entry; `seq` is its position in the input (from 0).
 enum Done {
-    Customer {
+    Report {
         seq: u64,
-        id: String,
+        target: Target,
         result: Result<Vec<TenantSeats>, avepoint_graph::Error>,
     },
     Invalid {
         seq: u64,
         message: String,
     },
+    ListingFailed {
+        seq: u64,
+        error: avepoint_graph::Error,
+        listed: u64,
+    },
 }
 
 impl Done {
     fn seq(&self) -> u64 {
         match self {
-            Self::Customer { seq, .. } | Self::Invalid { seq, .. } => *seq,
+            Self::Report { seq, .. }
+            | Self::Invalid { seq, .. }
+            | Self::ListingFailed { seq, .. } => *seq,
         }
-    }
-}
-
-/// Runs `f` with the progress bar hidden, so output and messages do not mix with it.
-fn quiet<T>(progress: Option<&ProgressBar>, f: impl FnOnce() -> T) -> T {
-    match progress {
-        Some(pb) => pb.suspend(f),
-        None => f(),
     }
 }
 
@@ -135,52 +167,85 @@ fn quiet<T>(progress: Option<&ProgressBar>, f: impl FnOnce() -> T) -> T {
 struct Tally<'a> {
     sink: &'a mut dyn Sink,
     progress: Option<&'a ProgressBar>,
-    tenant_type: TenantType,
+    several_types: bool,
     status: Status,
     total: u64,
     failed: u64,
+    /// The customers listed before the listing failed, when it did.
+    listing_stopped: Option<u64>,
     interrupted: bool,
 }
 
 impl Tally<'_> {
     /// Writes one finished entry: rows to the sink, a failure to stderr.
     fn report(&mut self, done: Done) -> io::Result<()> {
-        self.total += 1;
         let progress = self.progress;
         match done {
-            Done::Customer {
+            Done::Report {
                 seq,
-                id,
+                target,
                 result: Ok(tenants),
             } => {
-                let (sink, tenant_type) = (&mut *self.sink, self.tenant_type);
-                quiet(progress, || sink.customer(seq, &id, tenant_type, &tenants))?;
+                self.total += 1;
+                let sink = &mut *self.sink;
+                quiet(progress, || sink.report(seq, &target, &tenants))?;
             }
-            Done::Customer {
-                id, result: Err(e), ..
+            Done::Report {
+                target,
+                result: Err(e),
+                ..
             } => {
+                self.total += 1;
                 self.failed += 1;
                 self.status = self.status.max(Status::of_call_error(&e));
-                let id = id.escape_debug();
-                quiet(progress, || eprintln!("error: customer {id}: {e}"));
+                let what = describe(&target, self.several_types);
+                quiet(progress, || eprintln!("error: customer {what}: {e}"));
             }
             Done::Invalid { message, .. } => {
+                self.total += 1;
                 self.failed += 1;
                 self.status = self.status.max(Status::SomeFailed);
                 quiet(progress, || eprintln!("error: {message}"));
+            }
+            Done::ListingFailed { error, listed, .. } => {
+                self.status = self.status.max(Status::of_listing_error(&error, listed));
+                self.listing_stopped = Some(listed);
+                quiet(progress, || {
+                    if listed == 0 {
+                        eprintln!("error: could not list the customers: {error}");
+                    } else {
+                        eprintln!(
+                            "error: the customers listing failed after {listed} customer(s): {error}"
+                        );
+                    }
+                });
             }
         }
         Ok(())
     }
 }
 
+/// A report in an error line: the customer ID (escaped), its organization when known, and
+/// the type when the run asked for several.
+fn describe(target: &Target, several_types: bool) -> String {
+    let mut what = target.customer.id.escape_debug().to_string();
+    if let Some(name) = &target.customer.organization {
+        what.push_str(&format!(" ({})", name.escape_debug()));
+    }
+    if several_types {
+        what.push(' ');
+        what.push_str(target.tenant_type.short_name());
+    }
+    what
+}
+
 impl Job {
-    /// Fetches every customer of `source`, at most `concurrency` at a time, writing each
-    /// answer to `sink` as soon as its turn comes (`--order input`) or as it arrives
-    /// (`--order arrival`), and each failure to stderr.
+    /// Fetches every report of `input`, at most `concurrency` at a time, writing each answer
+    /// to `sink` as soon as its turn comes (`--order input`) or as it arrives (`--order
+    /// arrival`), and each failure to stderr.
     async fn run(
         &self,
-        source: Source,
+        input: WorkStream,
         sink: &mut dyn Sink,
         progress: Option<&ProgressBar>,
     ) -> Result<Status, Fatal> {
@@ -190,13 +255,14 @@ impl Job {
         let mut tally = Tally {
             sink,
             progress,
-            tenant_type: self.tenant_type,
+            several_types: self.several_types,
             status: Status::Success,
             total: 0,
             failed: 0,
+            listing_stopped: None,
             interrupted: false,
         };
-        if let Err(e) = self.fan_out(source, &mut tally).await {
+        if let Err(e) = self.fan_out(input, &mut tally).await {
             return write_failed(&e, tally.status);
         }
         let Tally {
@@ -204,35 +270,47 @@ impl Job {
             mut status,
             total,
             failed,
+            listing_stopped,
             interrupted,
             ..
         } = tally;
         if let Err(e) = quiet(progress, || sink.finish()) {
             return write_failed(&e, status);
         }
+        let unit = if self.several_types {
+            "report"
+        } else {
+            "customer"
+        };
         if failed > 0 {
             quiet(progress, || {
                 eprintln!(
-                    "error: {failed} of {total} customer{} failed",
+                    "error: {failed} of {total} {unit}{} failed",
                     if total == 1 { "" } else { "s" }
+                );
+            });
+        }
+        if let Some(listed) = listing_stopped.filter(|&n| n > 0) {
+            quiet(progress, || {
+                eprintln!(
+                    "error: the customers listing is incomplete; the output holds the seats of the {listed} customer(s) listed"
                 );
             });
         }
         if interrupted {
             quiet(progress, || {
-                eprintln!("error: interrupted after {total} customer(s); the output holds those")
+                eprintln!("error: interrupted after {total} {unit}(s); the output holds those")
             });
             status = Status::Interrupted;
         }
-        tracing::info!(customers = total, failed, interrupted, "done");
+        tracing::info!(reports = total, failed, interrupted, "done");
         Ok(status)
     }
 
     /// The fan-out: at most `concurrency` calls in flight; in input order, finished entries
     /// wait in a bounded window for the earlier ones.
-    async fn fan_out(&self, source: Source, tally: &mut Tally<'_>) -> io::Result<()> {
+    async fn fan_out(&self, mut input: WorkStream, tally: &mut Tally<'_>) -> io::Result<()> {
         let window = REORDER_WINDOW_PER_SLOT * self.concurrency as u64;
-        let mut input = source.into_stream();
         let mut input_done = false;
         let mut in_flight = FuturesUnordered::new();
         let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
@@ -251,7 +329,9 @@ impl Job {
             tokio::select! {
                 biased;
                 Some(done) = in_flight.next(), if !in_flight.is_empty() => {
-                    if let Some(pb) = tally.progress {
+                    if let Some(pb) = tally.progress
+                        && !matches!(done, Done::ListingFailed { .. })
+                    {
                         pb.inc(1);
                     }
                     match self.order {
@@ -265,10 +345,11 @@ impl Job {
                         }
                     }
                 }
-                item = input.next(), if room && !input_done => match item {
-                    Some(item) => {
+                // Cancel-safe: the input streams keep their pending read or page fetch.
+                work = input.next(), if room && !input_done => match work {
+                    Some(work) => {
+                        in_flight.push(self.fetch(started, work));
                         started += 1;
-                        in_flight.push(self.fetch(item));
                     }
                     None => input_done = true,
                 },
@@ -291,18 +372,41 @@ impl Job {
         Ok(())
     }
 
-    /// Fetches one customer's tenants.
-    async fn fetch(&self, item: Item) -> Done {
-        match item {
-            Item::Customer { seq, id } => {
-                let mut request = self.client.tenant_user_seats(id.clone(), self.tenant_type);
+    /// Runs one entry of the input.
+    async fn fetch(&self, seq: u64, work: Work) -> Done {
+        match work {
+            Work::Report(target) => {
+                let result = self.seats(&target).await;
+                Done::Report {
+                    seq,
+                    target,
+                    result,
+                }
+            }
+            Work::Invalid(message) => Done::Invalid { seq, message },
+            Work::ListingFailed { error, listed } => Done::ListingFailed { seq, error, listed },
+        }
+    }
+
+    /// One customer's tenants of one type, from the chosen endpoint.
+    async fn seats(&self, target: &Target) -> Result<Vec<TenantSeats>, avepoint_graph::Error> {
+        let id = target.customer.id.clone();
+        match self.endpoint {
+            Endpoint::Users => {
+                let mut request = self.client.tenant_user_seats(id, target.tenant_type);
                 if let Some(status) = self.status {
                     request = request.status(status);
                 }
-                let result = request.send().await;
-                Done::Customer { seq, id, result }
+                request.send().await
             }
-            Item::Invalid { seq, message } => Done::Invalid { seq, message },
+            Endpoint::Batch => {
+                let records = self
+                    .client
+                    .tenant_seats_batch(id, target.tenant_type)
+                    .collect_all()
+                    .await?;
+                Ok(records.into_iter().map(TenantSeats::from).collect())
+            }
         }
     }
 }
