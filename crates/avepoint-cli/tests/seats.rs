@@ -1,6 +1,8 @@
 //! End-to-end tests: the built `avepoint` binary against an in-process fake AvePoint service
 //! (real HTTP on loopback).
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -9,27 +11,13 @@ use avepoint_fake::{
     BackgroundFakeServer, Customer, Dataset, FakeConfig, Fault, RegisteredClient, SeatFilter,
     Tenant, TenantKind, demo,
 };
+use common::{avepoint, bare, json, run};
 
 /// A customer id that needs percent-encoding in the URL path.
 const ODD_CUSTOMER: &str = "a/b c?#%";
 /// A client whose secret is distinctive enough to search logs for.
 const LOG_CLIENT_ID: &str = "log-test-client";
 const LOG_CLIENT_SECRET: &str = "Zq8-log-test-secret-value-7Yx";
-
-/// Every variable the tool reads, removed from the inherited environment.
-const ENV_VARS: [&str; 11] = [
-    "AVEPOINT_CLIENT_ID",
-    "AVEPOINT_CLIENT_SECRET",
-    "AVEPOINT_CERTIFICATE",
-    "AVEPOINT_CERTIFICATE_PASSWORD",
-    "AVEPOINT_REGION",
-    "AVEPOINT_BASE_URL",
-    "AVEPOINT_TOKEN_URL",
-    "AVEPOINT_SCOPE",
-    "AVEPOINT_FAKE_PORT",
-    "AVEPOINT_FAKE_BIND",
-    "RUST_LOG",
-];
 
 /// The demo customers, in dataset order.
 fn demo_ids() -> Vec<String> {
@@ -56,26 +44,6 @@ fn server() -> BackgroundFakeServer {
     BackgroundFakeServer::start(config()).expect("fake server starts")
 }
 
-/// The binary with a clean environment (no credentials, no endpoints).
-fn bare() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_avepoint"));
-    for var in ENV_VARS {
-        cmd.env_remove(var);
-    }
-    cmd.timeout(Duration::from_secs(60));
-    cmd
-}
-
-/// The binary pointed at `server` with the demo client secret.
-fn avepoint(server: &BackgroundFakeServer) -> Command {
-    let mut cmd = bare();
-    cmd.env("AVEPOINT_BASE_URL", server.base_url())
-        .env("AVEPOINT_TOKEN_URL", server.token_url())
-        .env("AVEPOINT_CLIENT_ID", demo::CLIENT_ID)
-        .env("AVEPOINT_CLIENT_SECRET", demo::CLIENT_SECRET);
-    cmd
-}
-
 /// `seats` over every demo customer and the odd one, in input order (`--concurrency 1`).
 fn all_customers_args(output: &str) -> Vec<String> {
     let mut args: Vec<String> = ["seats", "--tenant-type", "m365", "--output", output]
@@ -86,26 +54,6 @@ fn all_customers_args(output: &str) -> Vec<String> {
         args.push(id);
     }
     args
-}
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().expect("the binary runs");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
-}
-
-fn json(stdout: &str) -> Vec<serde_json::Value> {
-    let value: serde_json::Value = serde_json::from_str(stdout).expect("stdout is valid JSON");
-    value.as_array().expect("a JSON array").clone()
 }
 
 fn fixtures() -> (tempfile::TempDir, PathBuf) {
