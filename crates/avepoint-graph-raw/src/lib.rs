@@ -53,14 +53,14 @@ use reqwest::header::{AUTHORIZATION, HeaderValue};
 /// The header progenitor adds to every request; the AvePoint API does not document it.
 const PROGENITOR_API_VERSION_HEADER: &str = "api-version";
 
-/// Per-client context handed to progenitor's hooks.
+/// Per-client context handed to progenitor's hooks (cheap to clone).
 ///
 /// It carries an optional bearer token and the one origin (scheme, host and port) it may be
 /// sent to. A request whose URL has another origin is refused before it leaves the process,
 /// so a misconfigured base URL can never leak the token to a foreign host.
 #[derive(Clone, Default)]
 pub struct RequestContext {
-    bearer: Option<Bearer>,
+    bearer: Option<std::sync::Arc<Bearer>>,
 }
 
 #[derive(Clone)]
@@ -116,7 +116,7 @@ impl RequestContext {
         })?;
         header.set_sensitive(true);
         Ok(Self {
-            bearer: Some(Bearer { header, origin }),
+            bearer: Some(std::sync::Arc::new(Bearer { header, origin })),
         })
     }
 }

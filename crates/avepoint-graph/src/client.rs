@@ -16,7 +16,7 @@ use futures::StreamExt as _;
 use tracing::Instrument as _;
 
 use crate::auth::{
-    AccessToken, CUSTOMERS_READ_SCOPE, Credentials, LICENSE_READ_SCOPE, TokenCaches,
+    AccessToken, CUSTOMERS_READ_SCOPE, Credentials, LICENSE_READ_SCOPE, TokenCache, TokenCaches,
 };
 use crate::environment::{DataCenter, Endpoints};
 use crate::error::{self, ApiError, Error};
@@ -49,11 +49,11 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     endpoints: Endpoints,
-    tokens: TokenCaches,
-    /// Scopes of the license operations (seats reports).
-    license_scopes: Vec<String>,
-    /// Scopes of the customers listing.
-    customers_scopes: Vec<String>,
+    /// The token cache of the license operations' scopes (seats reports).
+    license_tokens: Arc<TokenCache>,
+    /// The token cache of the customers listing's scopes (the same cache when the scope
+    /// sets are equal).
+    customers_tokens: Arc<TokenCache>,
     retry: RetryRuntime,
     attempt_timeout: Duration,
 }
@@ -258,20 +258,22 @@ impl ClientBuilder {
             None => reqwest::Client::builder()
                 .user_agent(USER_AGENT)
                 .connect_timeout(self.connect_timeout)
-                .timeout(self.attempt_timeout)
                 .redirect(reqwest::redirect::Policy::none())
                 .tls_version_min(reqwest::tls::Version::TLS_1_2)
                 .build()
                 .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
         };
-        let retry = RetryRuntime::new(self.retry, self.sleeper);
+        // The attempt timeout is enforced by the retry loop (one timer per attempt, for
+        // API and token requests alike, whatever `reqwest::Client` is used).
+        let retry = RetryRuntime::new(self.retry, self.sleeper)
+            .with_attempt_timeout(Some(self.attempt_timeout));
         let provider =
             credentials.into_provider(endpoints.token_url(), http.clone(), retry.clone());
+        let caches = TokenCaches::new(provider, self.refresh_margin);
         Ok(Client {
             inner: Arc::new(Inner {
-                tokens: TokenCaches::new(provider, self.refresh_margin),
-                license_scopes: self.scopes,
-                customers_scopes: self.customers_scopes,
+                license_tokens: caches.for_scopes(&self.scopes),
+                customers_tokens: caches.for_scopes(&self.customers_scopes),
                 http,
                 endpoints,
                 retry,
@@ -321,21 +323,15 @@ impl Client {
         self.authenticate_scopes(OperationScopes::Customers).await
     }
 
-    async fn authenticate_scopes(&self, scopes: OperationScopes) -> Result<(), Error> {
-        let scopes = self.scopes_for(scopes);
-        self.inner
-            .tokens
-            .for_scopes(scopes)
-            .token()
-            .await
-            .map(|_| ())
+    async fn authenticate_scopes(&self, kind: OperationScopes) -> Result<(), Error> {
+        self.tokens_for(kind).token().await.map(|_| ())
     }
 
-    /// The scopes an operation of kind `kind` asks for.
-    fn scopes_for(&self, kind: OperationScopes) -> &[String] {
+    /// The token cache of the scopes an operation of kind `kind` asks for.
+    fn tokens_for(&self, kind: OperationScopes) -> &TokenCache {
         match kind {
-            OperationScopes::License => &self.inner.license_scopes,
-            OperationScopes::Customers => &self.inner.customers_scopes,
+            OperationScopes::License => &self.inner.license_tokens,
+            OperationScopes::Customers => &self.inner.customers_tokens,
         }
     }
 
@@ -356,14 +352,7 @@ impl Client {
             let op = &op;
             async move {
                 let raw = self.raw_client(&token)?;
-                attempt_once(
-                    operation,
-                    self.inner.endpoints.api_base(),
-                    attempt,
-                    self.inner.attempt_timeout,
-                    op(raw),
-                )
-                .await
+                attempt_once(operation, self.inner.endpoints.api_base(), attempt, op(raw)).await
             }
         })
         .await
@@ -382,11 +371,11 @@ impl Client {
         Fut: std::future::Future<Output = Result<T, Error>>,
     {
         let replayed = AtomicBool::new(false);
-        let tokens = self.inner.tokens.for_scopes(self.scopes_for(kind));
-        retry::run(&self.inner.retry, operation, |n| {
+        let tokens = self.tokens_for(kind);
+        let target = self.inner.endpoints.api_base();
+        retry::run(&self.inner.retry, operation, target, |n| {
             let attempt = &attempt;
             let replayed = &replayed;
-            let tokens = &tokens;
             async move {
                 let token = tokens.token().await?;
                 match attempt(token.clone(), n).await {
@@ -409,8 +398,7 @@ impl Client {
 
     fn raw_client(&self, token: &AccessToken) -> Result<raw::Client, Error> {
         let base = self.inner.endpoints.api_base();
-        let ctx = raw::RequestContext::with_bearer(token.secret().expose().to_owned(), base)
-            .map_err(|e| Error::Config(e.to_string()))?;
+        let ctx = token.request_context(base)?;
         Ok(raw::Client::new_with_client(
             base,
             self.inner.http.clone(),
@@ -501,13 +489,13 @@ impl TenantUserSeatsRequest {
     }
 }
 
-/// Runs one attempt of a generated operation under the attempt timeout, in an `attempt` span
-/// that records status, latency and request id, and maps progenitor's error onto [`Error`].
+/// Runs one attempt of a generated operation (the retry loop bounds its time) in an
+/// `attempt` span that records status, latency and request id, and maps progenitor's error
+/// onto [`Error`].
 async fn attempt_once<T, Fut>(
     operation: &'static str,
     base_url: &str,
     attempt: u32,
-    timeout: Duration,
     call: Fut,
 ) -> Result<T, Error>
 where
@@ -523,24 +511,19 @@ where
     );
     async move {
         let started = Instant::now();
-        let outcome = match tokio::time::timeout(timeout, call).await {
-            Ok(Ok(value)) => {
-                let span = tracing::Span::current();
-                span.record("status", value.status().as_u16());
-                if let Some(id) = error::request_id(value.headers()) {
-                    span.record("request_id", id.as_str());
+        let span = tracing::Span::current();
+        let outcome = match call.await {
+            Ok(value) => {
+                if !span.is_disabled() {
+                    span.record("status", value.status().as_u16());
+                    if let Some(id) = error::request_id(value.headers()) {
+                        span.record("request_id", id.as_str());
+                    }
                 }
                 Ok(value.into_inner())
             }
-            Ok(Err(e)) => Err(map_raw_error(operation, base_url, e).await),
-            Err(_) => Err(Error::Transport {
-                url: base_url.to_owned(),
-                message: format!("the attempt timed out after {timeout:?}"),
-                timed_out: true,
-                source: None,
-            }),
+            Err(e) => Err(map_raw_error(operation, base_url, e).await),
         };
-        let span = tracing::Span::current();
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         if let Err(e) = &outcome {
             if let Some(status) = e.status() {

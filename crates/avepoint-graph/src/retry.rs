@@ -176,6 +176,8 @@ pub(crate) struct RetryRuntime {
     pub(crate) policy: RetryPolicy,
     pub(crate) sleeper: Arc<dyn Sleeper>,
     pub(crate) budget: Option<Arc<RetryBudget>>,
+    /// The longest one attempt may take (the client's attempt timeout), if bounded.
+    pub(crate) attempt_timeout: Option<Duration>,
 }
 
 impl RetryRuntime {
@@ -185,7 +187,14 @@ impl RetryRuntime {
             policy,
             sleeper,
             budget,
+            attempt_timeout: None,
         }
+    }
+
+    /// Bounds each attempt to `timeout` (besides the call's deadline).
+    pub(crate) fn with_attempt_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.attempt_timeout = timeout;
+        self
     }
 
     /// The time left before the deadline of a call that started at `start`.
@@ -197,11 +206,13 @@ impl RetryRuntime {
 }
 
 /// Runs `attempt` (given the 1-based attempt number) until it succeeds, fails with a
-/// non-transient error, or the policy says stop. Each attempt is also cut off at the
-/// call's deadline.
+/// non-transient error, or the policy says stop. Each attempt is cut off at the attempt
+/// timeout or the call's deadline, whichever comes first: one timer per attempt. `target`
+/// (the URL called) names what timed out.
 pub(crate) async fn run<T, F, Fut>(
     rt: &RetryRuntime,
     operation: &str,
+    target: &str,
     mut attempt: F,
 ) -> Result<T, Error>
 where
@@ -213,15 +224,24 @@ where
     let mut n = 0u32;
     loop {
         n += 1;
-        let result = match rt.remaining(start) {
-            Some(left) => match tokio::time::timeout(left, attempt(n)).await {
+        let left = rt.remaining(start);
+        let limit = match (left, rt.attempt_timeout) {
+            (Some(left), Some(per_attempt)) => Some(left.min(per_attempt)),
+            (left, per_attempt) => left.or(per_attempt),
+        };
+        let result = match limit {
+            Some(limit) => match tokio::time::timeout(limit, attempt(n)).await {
                 Ok(r) => r,
                 Err(_) => Err(Error::Transport {
-                    url: operation.to_owned(),
-                    message: format!(
-                        "the call's deadline of {:?} passed during attempt {n}",
-                        policy.deadline.unwrap_or_default()
-                    ),
+                    url: target.to_owned(),
+                    message: if left == Some(limit) {
+                        format!(
+                            "the call's deadline of {:?} passed during attempt {n} of {operation}",
+                            policy.deadline.unwrap_or_default()
+                        )
+                    } else {
+                        format!("attempt {n} of {operation} timed out after {limit:?}")
+                    },
                     timed_out: true,
                     source: None,
                 }),
@@ -335,7 +355,7 @@ mod tests {
     #[tokio::test]
     async fn transient_errors_are_retried_until_success() {
         let (rt, rec) = runtime(RetryPolicy::default());
-        let out = run(&rt, "op", |n| async move {
+        let out = run(&rt, "op", "http://127.0.0.1:1", |n| async move {
             if n < 3 { Err(api(503, None)) } else { Ok(n) }
         })
         .await;
@@ -351,7 +371,7 @@ mod tests {
         for status in [400, 401, 403, 404] {
             let (rt, rec) = runtime(RetryPolicy::default());
             let mut calls = 0;
-            let out: Result<(), _> = run(&rt, "op", |_| {
+            let out: Result<(), _> = run(&rt, "op", "http://127.0.0.1:1", |_| {
                 calls += 1;
                 async move { Err(api(status, None)) }
             })
@@ -365,7 +385,7 @@ mod tests {
     #[tokio::test]
     async fn retry_after_is_honoured_and_capped() {
         let (rt, rec) = runtime(RetryPolicy::default());
-        let out = run(&rt, "op", |n| async move {
+        let out = run(&rt, "op", "http://127.0.0.1:1", |n| async move {
             if n == 1 {
                 Err(api(429, Some(Duration::from_secs(7))))
             } else {
@@ -377,7 +397,7 @@ mod tests {
         assert_eq!(*rec.0.lock().expect("lock"), vec![Duration::from_secs(7)]);
 
         let (rt, rec) = runtime(RetryPolicy::default());
-        let out: Result<(), _> = run(&rt, "op", |_| async {
+        let out: Result<(), _> = run(&rt, "op", "http://127.0.0.1:1", |_| async {
             Err(api(429, Some(Duration::from_secs(3600))))
         })
         .await;
@@ -398,7 +418,7 @@ mod tests {
     async fn attempts_are_bounded() {
         let (rt, _) = runtime(RetryPolicy::default().max_attempts(3));
         let mut calls = 0;
-        let out: Result<(), _> = run(&rt, "op", |_| {
+        let out: Result<(), _> = run(&rt, "op", "http://127.0.0.1:1", |_| {
             calls += 1;
             async { Err(api(500, None)) }
         })
@@ -417,7 +437,10 @@ mod tests {
     #[tokio::test]
     async fn disabled_policy_makes_one_attempt_and_returns_the_error() {
         let (rt, _) = runtime(RetryPolicy::disabled());
-        let out: Result<(), _> = run(&rt, "op", |_| async { Err(api(503, None)) }).await;
+        let out: Result<(), _> = run(&rt, "op", "http://127.0.0.1:1", |_| async {
+            Err(api(503, None))
+        })
+        .await;
         assert_eq!(out.expect_err("fails").status(), Some(503));
     }
 
@@ -425,7 +448,7 @@ mod tests {
     async fn a_wait_past_the_deadline_gives_up() {
         let policy = RetryPolicy::default().deadline(Some(Duration::from_secs(5)));
         let (rt, rec) = runtime(policy);
-        let out: Result<(), _> = run(&rt, "op", |_| async {
+        let out: Result<(), _> = run(&rt, "op", "http://127.0.0.1:1", |_| async {
             Err(api(503, Some(Duration::from_secs(10))))
         })
         .await;
@@ -445,7 +468,7 @@ mod tests {
             .deadline(Some(Duration::from_millis(50)))
             .max_attempts(1);
         let (rt, _) = runtime(policy);
-        let out: Result<(), _> = run(&rt, "op", |_| async {
+        let out: Result<(), _> = run(&rt, "op", "http://127.0.0.1:1", |_| async {
             tokio::time::sleep(Duration::from_secs(30)).await;
             Ok(())
         })
@@ -462,7 +485,10 @@ mod tests {
     #[tokio::test]
     async fn the_budget_stops_retry_storms() {
         let (rt, _) = runtime(RetryPolicy::default().budget(Some(10)));
-        let out: Result<(), _> = run(&rt, "op", |_| async { Err(api(503, None)) }).await;
+        let out: Result<(), _> = run(&rt, "op", "http://127.0.0.1:1", |_| async {
+            Err(api(503, None))
+        })
+        .await;
         assert!(matches!(
             out,
             Err(Error::RetriesExhausted {

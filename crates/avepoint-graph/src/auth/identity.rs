@@ -95,7 +95,7 @@ impl IdentityClient {
             scope = %scope,
         );
         async {
-            let result = run(&self.retry, "token request", |attempt| {
+            let result = run(&self.retry, "token request", &self.display_url, |attempt| {
                 self.attempt(&scope, attempt)
             })
             .await;

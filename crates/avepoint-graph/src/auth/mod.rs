@@ -23,6 +23,7 @@ pub(crate) use identity::IdentityClient;
 pub(crate) use scoped::TokenCaches;
 pub use secret::Secret;
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -43,6 +44,8 @@ pub struct AccessToken {
     value: Secret,
     expires_at: Option<Instant>,
     lifetime: Option<Duration>,
+    /// The raw client's bearer context for this token, built once per token and API origin.
+    context: Arc<OnceLock<(String, avepoint_graph_raw::RequestContext)>>,
 }
 
 impl AccessToken {
@@ -52,7 +55,39 @@ impl AccessToken {
             value: value.into(),
             expires_at: lifetime.map(|l| Instant::now() + l),
             lifetime,
+            context: Arc::default(),
         }
+    }
+
+    /// The raw client's context that sends this token to `api_base` (and nowhere else),
+    /// built on first use and shared by the clones of this token.
+    pub(crate) fn request_context(
+        &self,
+        api_base: &str,
+    ) -> Result<avepoint_graph_raw::RequestContext, Error> {
+        let build = || {
+            avepoint_graph_raw::RequestContext::with_bearer(
+                self.value.expose().to_owned(),
+                api_base,
+            )
+            .map_err(|e| Error::Config(e.to_string()))
+        };
+        if let Some((base, ctx)) = self.context.get() {
+            return if base == api_base {
+                Ok(ctx.clone())
+            } else {
+                build()
+            };
+        }
+        let ctx = build()?;
+        let (base, cached) = self
+            .context
+            .get_or_init(|| (api_base.to_owned(), ctx.clone()));
+        Ok(if base == api_base {
+            cached.clone()
+        } else {
+            ctx
+        })
     }
 
     /// The bearer token. Do not log it.

@@ -5,14 +5,14 @@ use std::fmt;
 /// A secret string (client secret, access token, certificate password, private key).
 ///
 /// `Debug` and `Display` print `** redacted **`; the value is only reachable through
-/// [`Secret::expose`], which makes every use easy to audit.
+/// [`Secret::expose`], which makes every use easy to audit. Clones share the value.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Box<str>);
+pub struct Secret(std::sync::Arc<str>);
 
 impl Secret {
     /// Wraps a secret value.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into().into_boxed_str())
+        Self(value.into().into())
     }
 
     /// The secret value. Do not log it.
