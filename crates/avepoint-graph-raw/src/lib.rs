@@ -129,7 +129,7 @@ impl ClientHooks<RequestContext> for Client {
     ) -> Result<(), Error<E>> {
         request.headers_mut().remove(PROGENITOR_API_VERSION_HEADER);
         if let Some(bearer) = &self.inner.bearer {
-            if request.url().origin() != bearer.origin.origin() {
+            if !same_origin(request.url(), &bearer.origin) {
                 return Err(Error::InvalidRequest(format!(
                     "refusing to send the access token to {}: it is only sent to {}",
                     request.url().origin().ascii_serialization(),
@@ -142,4 +142,11 @@ impl ClientHooks<RequestContext> for Client {
         }
         Ok(())
     }
+}
+
+/// Whether two URLs share scheme, host and port (their origin), without allocating.
+fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
