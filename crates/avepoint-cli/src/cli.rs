@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use avepoint_graph::{SeatStatus, TenantType};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use crate::exit::EXIT_CODES_HELP;
 
@@ -129,8 +129,9 @@ pub(crate) enum Order {
     Arrival,
 }
 
-/// `avepoint seats`.
+/// `avepoint seats`. Exactly one of `--tenant-type` and `--all-types`.
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("types").required(true).multiple(false)))]
 pub(crate) struct SeatsArgs {
     /// A customer ID (repeat for several).
     #[arg(short = 'c', long = "customer", value_name = "ID", value_parser = parse_customer_id)]
@@ -147,16 +148,11 @@ pub(crate) struct SeatsArgs {
     pub(crate) all_customers: bool,
 
     /// The tenant type: m365, salesforce, google, d365 (or 0..3).
-    #[arg(
-        short = 't',
-        long,
-        value_name = "TYPE",
-        required_unless_present = "all_types"
-    )]
+    #[arg(short = 't', long, value_name = "TYPE", group = "types")]
     pub(crate) tenant_type: Option<TenantType>,
 
     /// Every tenant type: m365, salesforce, google and d365, in that order.
-    #[arg(long, conflicts_with = "tenant_type")]
+    #[arg(long, group = "types")]
     pub(crate) all_types: bool,
 
     /// The seats operation: `users` (one call per customer and type) or `batch` (the
@@ -374,6 +370,38 @@ mod tests {
     }
 
     #[test]
+    fn fleet_and_customers_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "avepoint",
+            "seats",
+            "--all-customers",
+            "--all-types",
+            "--endpoint",
+            "batch",
+        ]);
+        let Ok(Cli {
+            command: Command::Seats(args),
+            ..
+        }) = cli
+        else {
+            panic!("did not parse: {cli:?}");
+        };
+        assert!(args.all_customers);
+        assert_eq!(args.tenant_types(), TenantType::ALL);
+        assert_eq!(args.endpoint, Endpoint::Batch);
+        let cli = Cli::try_parse_from(["avepoint", "customers", "-o", "csv", "--demo"]);
+        let Ok(Cli {
+            command: Command::Customers(args),
+            ..
+        }) = cli
+        else {
+            panic!("did not parse: {cli:?}");
+        };
+        assert_eq!(args.output, OutputFormat::Csv);
+        assert!(args.demo);
+    }
+
+    #[test]
     fn bad_values_are_usage_errors() {
         for bad in [
             &["seats", "--tenant-type", "teams", "-c", "x"][..],
@@ -382,6 +410,10 @@ mod tests {
             &["seats", "--tenant-type", "m365", "--status", "used"],
             &["seats", "--tenant-type", "m365", "--client-secret", "x"],
             &["seats", "--tenant-type", "m365", "-o", "xml"],
+            &["seats", "--all-customers"],
+            &["seats", "--all-customers", "--all-types", "-t", "m365"],
+            &["seats", "--all-customers", "--all-types", "-c", "x"],
+            &["seats", "-t", "m365", "--endpoint", "rest"],
         ] {
             let args = std::iter::once("avepoint").chain(bad.iter().copied());
             let err = Cli::try_parse_from(args).expect_err("must be refused");
