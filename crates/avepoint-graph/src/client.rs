@@ -437,11 +437,7 @@ impl TenantUserSeatsRequest {
     /// Sends the call (with retries) and returns the customer's tenants of the type.
     pub async fn send(self) -> Result<Vec<TenantSeats>, Error> {
         let customer_id: raw::types::RetrieveCustomerTenantUserSeatsCustomerId =
-            self.customer_id.parse().map_err(|_| {
-                Error::InvalidInput(
-                    "the customer id is empty; pass the customer's ID from Elements".to_owned(),
-                )
-            })?;
+            checked_customer_id(&self.customer_id)?;
         let tenant_type = raw::types::TenantType::from(self.tenant_type);
         let body = raw::types::UserSeatsRequest {
             license_assigned_status: self.status.map(Into::into),
@@ -487,6 +483,23 @@ impl TenantUserSeatsRequest {
             })
             .collect()
     }
+}
+
+/// Checks a customer id and converts it to the generated path-parameter type.
+///
+/// Refused before anything is sent: an empty id, and the ids `.` and `..`, which URL path
+/// normalisation would silently turn into another path (a different resource).
+pub(crate) fn checked_customer_id<T: std::str::FromStr>(id: &str) -> Result<T, Error> {
+    if matches!(id, "." | "..") {
+        return Err(Error::InvalidInput(format!(
+            "the customer id `{id}` cannot be sent: URL path normalisation would change it; pass the customer's ID from Elements"
+        )));
+    }
+    id.parse().map_err(|_| {
+        Error::InvalidInput(
+            "the customer id is empty; pass the customer's ID from Elements".to_owned(),
+        )
+    })
 }
 
 /// Runs one attempt of a generated operation (the retry loop bounds its time) in an

@@ -218,11 +218,7 @@ impl TenantSeatsBatchRequest {
     }
 
     fn target(&self) -> Result<ReportTarget, Error> {
-        let customer_id = self.customer_id.parse().map_err(|_| {
-            Error::InvalidInput(
-                "the customer id is empty; pass the customer's ID from Elements".to_owned(),
-            )
-        })?;
+        let customer_id = crate::client::checked_customer_id(&self.customer_id)?;
         Ok(ReportTarget {
             customer_id,
             customer_label: self.customer_id.clone(),

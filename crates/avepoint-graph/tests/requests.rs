@@ -109,6 +109,37 @@ async fn an_empty_customer_id_is_refused_before_sending() {
 }
 
 #[tokio::test]
+async fn dot_segments_are_refused_before_sending() {
+    let h = Harness::start(3600).await;
+    for id in [".", ".."] {
+        let err = h
+            .client()
+            .tenant_user_seats(id, TenantType::Microsoft365)
+            .send()
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(&err, avepoint_graph::Error::InvalidInput(m) if m.contains("normalisation")),
+            "{err:?}"
+        );
+        let err = h
+            .client()
+            .tenant_seats_batch(id, TenantType::Microsoft365)
+            .collect_all()
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(err, avepoint_graph::Error::InvalidInput(_)),
+            "{err:?}"
+        );
+    }
+    assert_eq!(
+        h.server.received_requests().await.unwrap_or_default().len(),
+        0
+    );
+}
+
+#[tokio::test]
 async fn redirects_are_not_followed_so_the_token_stays_on_the_api_origin() {
     let h = Harness::start(3600).await;
     let elsewhere = wiremock::MockServer::start().await;
