@@ -13,7 +13,7 @@
 //! | backoff | full jitter, `rand[0,1) × min(250 ms × 2^n, 8 s)` | AWS's spread (no synchronised retry storms, unlike Kiota and the PowerShell module) with a shorter base |
 //! | `Retry-After` | honoured in seconds and HTTP-date forms (plus `retry-after-ms`), up to 60 s; a longer one ends the call at once with [`GiveUpReason::RetryAfterTooLong`] | azure_core waits uncapped; the PowerShell module breaks on dates |
 //! | deadline | 60 s for the whole call, waits included | azure_core's total cap; AWS has none |
-//! | budget | a client-wide token bucket (500, 5 per retry, 1 back per success) | AWS's, so a failing service is not hammered by a fan-out |
+//! | budget | a client-wide token bucket (500, 5 per blind retry, 1 back per success); a retry the server paced with `Retry-After` is not charged | AWS's, so a failing service is not hammered by a fan-out, while a rate limit that says when to come back is simply obeyed |
 //!
 //! Waits go through a [`Sleeper`], so tests can record them instead of sleeping.
 
@@ -93,7 +93,9 @@ impl RetryPolicy {
     }
 
     /// The client-wide retry budget (`None` to disable it): a token bucket of this capacity
-    /// from which each retry takes 5 and each success returns 1. Default 500.
+    /// from which each blind retry (no `Retry-After` from the server) takes 5 and each
+    /// success returns 1. Retries the server paced with `Retry-After` are not charged: the
+    /// client already waits as long as it was told. Default 500.
     pub fn budget(mut self, capacity: Option<u32>) -> Self {
         self.budget = capacity;
         self
@@ -289,7 +291,8 @@ where
         if rt.remaining(start).is_some_and(|left| wait >= left) {
             return Err(give_up(GiveUpReason::Deadline, error));
         }
-        if rt.budget.as_ref().is_some_and(|b| !b.try_take()) {
+        let paced_by_server = error.retry_after().is_some();
+        if !paced_by_server && rt.budget.as_ref().is_some_and(|b| !b.try_take()) {
             return Err(give_up(GiveUpReason::BudgetExhausted, error));
         }
         tracing::warn!(
@@ -480,6 +483,29 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[tokio::test]
+    async fn retries_paced_by_retry_after_are_not_charged_to_the_budget() {
+        let (rt, rec) = runtime(RetryPolicy::default().budget(Some(5)));
+        for _ in 0..3 {
+            let out = run(&rt, "op", "http://127.0.0.1:1", |n| async move {
+                if n < 3 {
+                    Err(api(429, Some(Duration::from_secs(1))))
+                } else {
+                    Ok(())
+                }
+            })
+            .await;
+            assert!(out.is_ok(), "{out:?}");
+        }
+        assert_eq!(rec.0.lock().expect("lock").len(), 6);
+        // The budget is untouched: one blind retry still fits.
+        let out = run(&rt, "op", "http://127.0.0.1:1", |n| async move {
+            if n < 2 { Err(api(503, None)) } else { Ok(()) }
+        })
+        .await;
+        assert!(out.is_ok(), "{out:?}");
     }
 
     #[tokio::test]
