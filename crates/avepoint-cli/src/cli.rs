@@ -312,6 +312,18 @@ pub(crate) struct ConnectionArgs {
         hide_env_values = true
     )]
     pub(crate) customers_scope: Option<String>,
+
+    /// Attempts per call, the first included (1 turns retries off; default 4). Transient
+    /// failures (429, 5xx, connection errors, timeouts) are retried with jittered backoff,
+    /// honouring Retry-After up to 60 s.
+    #[arg(
+        long,
+        value_name = "N",
+        env = "AVEPOINT_MAX_ATTEMPTS",
+        hide_env_values = true,
+        value_parser = clap::value_parser!(u32).range(1..=20)
+    )]
+    pub(crate) max_attempts: Option<u32>,
 }
 
 /// Refuses empty customer IDs (and trims surrounding whitespace) at parse time.

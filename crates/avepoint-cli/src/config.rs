@@ -6,7 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use avepoint_graph::{Client, ClientBuilder, ClientCertificate, Credentials, DataCenter, Secret};
+use avepoint_graph::{
+    Client, ClientBuilder, ClientCertificate, Credentials, DataCenter, RetryPolicy, Secret,
+};
 
 use crate::cli::ConnectionArgs;
 use crate::exit::Fatal;
@@ -67,6 +69,9 @@ pub(crate) fn client_builder(
     }
     if let Some(scopes) = scope_list(args.customers_scope.as_deref()) {
         builder = builder.customers_scopes(scopes);
+    }
+    if let Some(attempts) = args.max_attempts {
+        builder = builder.retry_policy(RetryPolicy::default().max_attempts(attempts));
     }
     let credentials = credentials(args, env)?;
     tracing::info!(

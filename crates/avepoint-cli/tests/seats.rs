@@ -465,6 +465,41 @@ fn retries_through_429_and_503() {
 }
 
 #[test]
+fn max_attempts_bounds_the_retries() {
+    let server = server();
+    let ids = demo_ids();
+    server.control().inject_api(Fault::unavailable(0), 3);
+    let r = run(avepoint(&server).args([
+        "seats",
+        "-t",
+        "m365",
+        "-o",
+        "json",
+        "-c",
+        &ids[0],
+        "--max-attempts",
+        "2",
+    ]));
+    assert_eq!(r.code, Some(1), "stderr: {}", r.stderr);
+    assert!(
+        r.stderr.contains("gave up after 2 attempt(s)"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(server.counters().api_requests, 2);
+
+    let r = run(avepoint(&server)
+        .args(["seats", "-t", "m365", "-o", "json", "-c", &ids[0]])
+        .env("AVEPOINT_MAX_ATTEMPTS", "1"));
+    assert_eq!(r.code, Some(1), "stderr: {}", r.stderr);
+    assert_eq!(server.counters().api_requests, 3, "one attempt, no retry");
+
+    let r =
+        run(avepoint(&server).args(["seats", "-t", "m365", "-c", &ids[0], "--max-attempts", "0"]));
+    assert_eq!(r.code, Some(2), "stderr: {}", r.stderr);
+}
+
+#[test]
 fn retries_the_token_request_through_503() {
     let server = server();
     let ids = demo_ids();
