@@ -55,7 +55,6 @@ struct Inner {
     /// sets are equal).
     customers_tokens: Arc<TokenCache>,
     retry: RetryRuntime,
-    attempt_timeout: Duration,
 }
 
 impl fmt::Debug for Client {
@@ -64,7 +63,7 @@ impl fmt::Debug for Client {
             .field("api_base", &self.inner.endpoints.api_base())
             .field("token_url", &self.inner.endpoints.token_url().as_str())
             .field("retry", &self.inner.retry.policy)
-            .field("attempt_timeout", &self.inner.attempt_timeout)
+            .field("attempt_timeout", &self.inner.retry.attempt_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -277,7 +276,6 @@ impl ClientBuilder {
                 http,
                 endpoints,
                 retry,
-                attempt_timeout: self.attempt_timeout,
             }),
         })
     }
@@ -472,15 +470,9 @@ impl TenantUserSeatsRequest {
                 tracing::warn!(error = %e, elapsed_ms = started.elapsed().as_millis() as u64, "call failed")
             }
         }
-        let rows = result?;
-        rows.into_iter()
-            .map(|r| {
-                TenantSeats::from_raw(r).map_err(|message| Error::Decode {
-                    operation: SEATS_OPERATION,
-                    message,
-                    snippet: String::new(),
-                })
-            })
+        result?
+            .into_iter()
+            .map(|r| TenantSeats::from_raw(SEATS_OPERATION, r))
             .collect()
     }
 }

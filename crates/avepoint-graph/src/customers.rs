@@ -355,9 +355,7 @@ impl CustomersRequest {
     /// Page `index` (1-based) alone.
     pub async fn page(&self, index: u32) -> Result<Page<Customer>, Error> {
         let size = paging::checked_page_size(self.page_size)?;
-        let index = NonZeroU32::new(index).ok_or_else(|| {
-            Error::InvalidInput("the page index 0 is out of range; pages count from 1".into())
-        })?;
+        let index = paging::checked_page_index(index)?;
         let body = raw::CustomersBatchRequest {
             customer_ids: self.customer_ids.clone(),
         };

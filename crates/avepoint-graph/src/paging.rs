@@ -99,6 +99,13 @@ pub(crate) fn checked_page_size(size: u32) -> Result<NonZeroU32, Error> {
         })
 }
 
+/// Checks a requested page index: pages count from 1.
+pub(crate) fn checked_page_index(index: u32) -> Result<NonZeroU32, Error> {
+    NonZeroU32::new(index).ok_or_else(|| {
+        Error::InvalidInput("the page index 0 is out of range; pages count from 1".into())
+    })
+}
+
 /// Fetches page `index` of size `size`.
 pub(crate) type FetchPage<T> =
     Arc<dyn Fn(NonZeroU32, NonZeroU32) -> BoxFuture<'static, Result<Page<T>, Error>> + Send + Sync>;

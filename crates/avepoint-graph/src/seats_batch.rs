@@ -19,7 +19,7 @@ use tracing::Instrument as _;
 use crate::client::{Client, OperationScopes};
 use crate::error::{Error, TENANTS_BATCH_OPERATION};
 use crate::paging::{self, DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, FetchPage, Page, PageStream};
-use crate::types::{TenantSeats, TenantType};
+use crate::types::{TenantSeats, TenantType, seat_count};
 
 /// A tenant type as a response reports it: one of the [`TenantType`]s, or a code this
 /// version does not know (AvePoint added a product).
@@ -129,15 +129,13 @@ impl From<TenantSeatsRecord> for TenantSeats {
 }
 
 impl TenantSeatsRecord {
-    /// Converts a raw record; negative counts (which the spec forbids) are refused.
-    fn from_raw(r: raw::TenantSeatsBatchItem) -> Result<Self, String> {
-        let count = |name: &str, v: i64| {
-            u64::try_from(v).map_err(|_| format!("`{name}` is negative ({v})"))
-        };
+    /// Converts a raw record; negative counts (which the spec forbids) are a decode error.
+    fn from_raw(r: raw::TenantSeatsBatchItem) -> Result<Self, Error> {
+        let op = TENANTS_BATCH_OPERATION;
         Ok(Self {
             tenant_type: ReportedTenantType::from(r.type_),
-            available_seats: count("availableUserSeat", r.available_user_seat)?,
-            assigned_seats: count("assignedUserSeat", r.assigned_user_seat)?,
+            available_seats: seat_count(op, "availableUserSeat", r.available_user_seat)?,
+            assigned_seats: seat_count(op, "assignedUserSeat", r.assigned_user_seat)?,
             tenant_id: r.tenant_id,
             tenant_name: r.tenant_name,
         })
@@ -263,9 +261,7 @@ impl TenantSeatsBatchRequest {
     pub async fn page(&self, index: u32) -> Result<Page<TenantSeatsRecord>, Error> {
         let target = self.target()?;
         let size = paging::checked_page_size(self.page_size)?;
-        let index = NonZeroU32::new(index).ok_or_else(|| {
-            Error::InvalidInput("the page index 0 is out of range; pages count from 1".into())
-        })?;
+        let index = paging::checked_page_index(index)?;
         fetch_page(&self.client, &target, index, size).await
     }
 
@@ -314,13 +310,7 @@ async fn fetch_page(
     let items = page
         .data
         .into_iter()
-        .map(|r| {
-            TenantSeatsRecord::from_raw(r).map_err(|message| Error::Decode {
-                operation: TENANTS_BATCH_OPERATION,
-                message,
-                snippet: String::new(),
-            })
-        })
+        .map(TenantSeatsRecord::from_raw)
         .collect::<Result<Vec<_>, _>>()?;
     Page::from_raw(TENANTS_BATCH_OPERATION, items, &page.metadata)
 }

@@ -250,18 +250,33 @@ pub struct TenantSeats {
 }
 
 impl TenantSeats {
-    /// Converts a raw record; negative counts (which the spec forbids) are refused.
-    pub(crate) fn from_raw(r: raw::TenantUserSeats) -> Result<Self, String> {
-        let count = |name: &str, v: i64| {
-            u64::try_from(v).map_err(|_| format!("`{name}` is negative ({v})"))
-        };
+    /// Converts a raw record of `operation`; negative counts (which the spec forbids) are a
+    /// decode error.
+    pub(crate) fn from_raw(
+        operation: &'static str,
+        r: raw::TenantUserSeats,
+    ) -> Result<Self, crate::Error> {
         Ok(Self {
-            available_seats: count("availableUserSeat", r.available_user_seat)?,
-            assigned_seats: count("assignedUserSeat", r.assigned_user_seat)?,
+            available_seats: seat_count(operation, "availableUserSeat", r.available_user_seat)?,
+            assigned_seats: seat_count(operation, "assignedUserSeat", r.assigned_user_seat)?,
             tenant_id: r.id,
             tenant_name: r.name,
         })
     }
+}
+
+/// A seat count from the wire: the spec says `minimum: 0`, so a negative one is a decode
+/// error of `operation`.
+pub(crate) fn seat_count(
+    operation: &'static str,
+    field: &str,
+    value: i64,
+) -> Result<u64, crate::Error> {
+    u64::try_from(value).map_err(|_| crate::Error::Decode {
+        operation,
+        message: format!("`{field}` is negative ({value})"),
+        snippet: String::new(),
+    })
 }
 
 #[cfg(test)]
@@ -324,6 +339,6 @@ mod tests {
             available_user_seat: -1,
             assigned_user_seat: 2,
         };
-        assert!(TenantSeats::from_raw(r).is_err());
+        assert!(TenantSeats::from_raw("op", r).is_err());
     }
 }
