@@ -1,5 +1,6 @@
 //! `cargo xtask bench [--quick] [--customers N ...] [--no-build] [suite options]`: the
-//! benchmarks of issue 5.
+//! benchmarks (SDK against a bare `reqwest` client and Python `requests`, and the CLI's
+//! fan-out).
 //!
 //! Builds the `avepoint-bench` runner and the `avepoint` CLI in release, then runs
 //! `avepoint-bench suite`, which starts the fake service in its own (optimised) process with a
@@ -21,8 +22,9 @@ usage: cargo xtask bench [--quick] [--customers N[,N...]] [--no-build] [suite op
   --quick          smoke run (under a minute once built): fewer rounds, calls, customers
   --customers N    customer counts of the CLI fan-out (default 10000,100000)
   --no-build       use the release binaries already in target/release
-  --help           this text, then every suite option (rounds, calls, concurrency,
-                   --python PATH, --no-python, --cli-concurrency, --out-dir, --seed)
+  --help           this text (nothing is built), then every suite option (rounds, calls,
+                   concurrency, --python PATH, --no-python, --cli-concurrency, --out-dir,
+                   --seed) when the runner was built before
 
 Builds avepoint-bench and avepoint (release), runs `avepoint-bench suite`, prints a table
 and writes target/bench/latest.json. Exits non-zero when any client got a wrong answer.";
@@ -39,13 +41,13 @@ pub(crate) fn run(args: &[String], root: &Path) -> Result<()> {
             _ => pass.push(arg.into()),
         }
     }
-    if help {
-        eprintln!("{USAGE}\n");
-    }
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .map(|p| if p.is_relative() { root.join(p) } else { p })
         .unwrap_or_else(|| root.join("target"));
+    if help {
+        return print_help(&target_dir.join("release"));
+    }
     if build {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         eprintln!("bench: building avepoint-bench and avepoint (release)...");
@@ -77,9 +79,6 @@ pub(crate) fn run(args: &[String], root: &Path) -> Result<()> {
     };
     let mut cmd = Command::new(&runner);
     cmd.current_dir(root).arg("suite");
-    if help {
-        cmd.arg("--help");
-    }
     if !given("--cli") && cli.is_file() {
         cmd.arg("--cli").arg(&cli);
     }
@@ -96,6 +95,32 @@ pub(crate) fn run(args: &[String], root: &Path) -> Result<()> {
         .with_context(|| format!("running {}", runner.display()))?;
     if !status.success() {
         bail!("the benchmark failed ({status})");
+    }
+    Ok(())
+}
+
+/// `--help`: the usage, then the suite's own options from a runner built earlier. Builds
+/// nothing, so it answers at once on a fresh clone.
+fn print_help(release: &Path) -> Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{USAGE}\n")?;
+    let runner = release.join(format!("avepoint-bench{}", std::env::consts::EXE_SUFFIX));
+    if !runner.is_file() {
+        writeln!(
+            out,
+            "The suite's own options are listed here once the runner is built (any `cargo xtask bench` run builds it)."
+        )?;
+        return Ok(());
+    }
+    out.flush()?;
+    drop(out);
+    let status = Command::new(&runner)
+        .args(["suite", "--help"])
+        .status()
+        .with_context(|| format!("running {}", runner.display()))?;
+    if !status.success() {
+        bail!("{} suite --help failed ({status})", runner.display());
     }
     Ok(())
 }

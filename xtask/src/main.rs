@@ -1,8 +1,8 @@
 //! Project automation for the AvePoint seats workspace.
 //!
 //! * `cargo xtask codegen [--check]`: generate the raw client from `openapi/`.
-//! * `cargo xtask bench [--quick] [--customers N ...]`: the benchmarks (issue 5); see
-//!   `bench.rs`.
+//! * `cargo xtask bench [--quick] [--customers N ...]`: the benchmarks (SDK, bare `reqwest`,
+//!   Python `requests`, the CLI's fan-out); see `bench.rs`.
 
 use std::path::{Path, PathBuf};
 

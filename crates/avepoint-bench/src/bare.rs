@@ -33,7 +33,7 @@ struct TokenResponse {
 impl BareClient {
     /// Builds the client and fetches its one token from `target`'s token endpoint.
     pub async fn connect(target: &Target, tenant_type: i32) -> Result<Self> {
-        let http = reqwest::Client::builder()
+        let http = avepoint_graph::raw::http_client_builder()
             .build()
             .context("building the reqwest client")?;
         let form = url::form_urlencoded::Serializer::new(String::new())

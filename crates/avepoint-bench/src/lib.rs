@@ -1,4 +1,4 @@
-//! Benchmarks of the `avepoint-graph` SDK (issue 5): the SDK as a user calls it, against a
+//! Benchmarks of the `avepoint-graph` SDK: the SDK as a user calls it, against a
 //! bare hand-written `reqwest` + `serde` client ([`bare`]) and a Python `requests` script
 //! (`python/seats_bench.py`), on the local fake service, plus the `avepoint` CLI's fan-out
 //! over many customers.

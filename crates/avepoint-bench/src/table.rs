@@ -120,7 +120,7 @@ pub fn render(report: &Report) -> String {
         }
     }
 
-    let _ = writeln!(out, "\ntargets (issue 5):");
+    let _ = writeln!(out, "\ntargets:");
     for t in &report.targets {
         let mark = match t.met {
             Some(true) => "met   ",

@@ -98,6 +98,14 @@ pub(crate) enum Command {
     /// Run the local fake AvePoint service (identity + seats API) for tests and demos.
     #[command(name = "fake-server")]
     FakeServer(Box<avepoint_fake::FakeServerArgs>),
+
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
+    #[command(after_help = crate::completions::COMPLETIONS_AFTER_HELP)]
+    Completions(crate::completions::CompletionsArgs),
+
+    /// Print the manual page (roff) to stdout, or write one page per command to a directory.
+    #[command(after_help = crate::man_page::MAN_AFTER_HELP)]
+    Man(crate::man_page::ManArgs),
 }
 
 /// The output formats.
@@ -147,7 +155,9 @@ pub(crate) struct SeatsArgs {
     #[arg(long, conflicts_with_all = ["customers", "customers_file"])]
     pub(crate) all_customers: bool,
 
-    /// The tenant type: m365, salesforce, google, d365 (or 0..3).
+    /// The tenant type: m365, salesforce, google or d365, or its number 0..3. Also accepted,
+    /// in any case and with or without spaces, `-` or `_`: microsoft365, "Microsoft 365",
+    /// office365, o365 (0); sf (1); googleworkspace, gws (2); dynamics365, dynamics (3).
     #[arg(short = 't', long, value_name = "TYPE", group = "types")]
     pub(crate) tenant_type: Option<TenantType>,
 
@@ -313,7 +323,7 @@ pub(crate) struct ConnectionArgs {
     )]
     pub(crate) customers_scope: Option<String>,
 
-    /// Attempts per call, the first included (1 turns retries off; default 4). Transient
+    /// Attempts per call, the first included: 1..=20 (1 turns retries off; default 4). Transient
     /// failures (429, 5xx, connection errors, timeouts) are retried with jittered backoff,
     /// honouring Retry-After up to 60 s.
     #[arg(
@@ -326,11 +336,16 @@ pub(crate) struct ConnectionArgs {
     pub(crate) max_attempts: Option<u32>,
 }
 
-/// Refuses empty customer IDs (and trims surrounding whitespace) at parse time.
+/// Refuses empty customer IDs and the IDs `.` and `..` (which URL path normalisation would
+/// turn into another path) at parse time, and trims surrounding whitespace.
 fn parse_customer_id(s: &str) -> Result<String, String> {
     let id = s.trim();
     if id.is_empty() {
         Err("a customer ID must not be empty".to_owned())
+    } else if matches!(id, "." | "..") {
+        Err(format!(
+            "`{id}` is not a customer ID (URL path normalisation would change it)"
+        ))
     } else {
         Ok(id.to_owned())
     }
@@ -418,6 +433,8 @@ mod tests {
         for bad in [
             &["seats", "--tenant-type", "teams", "-c", "x"][..],
             &["seats", "--tenant-type", "m365", "-c", ""],
+            &["seats", "--tenant-type", "m365", "-c", ".."],
+            &["seats", "--tenant-type", "m365", "-c", " . "],
             &["seats", "--tenant-type", "m365", "--concurrency", "0"],
             &["seats", "--tenant-type", "m365", "--status", "used"],
             &["seats", "--tenant-type", "m365", "--client-secret", "x"],

@@ -149,8 +149,17 @@ fn credentials(args: &ConnectionArgs, env: EnvLookup<'_>) -> Result<Credentials,
                 Some(file) => Some(read_secret_file(file, "--certificate-password-file")?),
                 None => env(ENV_CERTIFICATE_PASSWORD).map(Secret::new),
             };
-            let certificate = ClientCertificate::from_file(&path, password.as_ref())
-                .map_err(|e| Fatal::config(&e))?;
+            let certificate =
+                ClientCertificate::from_file(&path, password.as_ref()).map_err(|e| {
+                    if password.is_none() && e.to_string().contains("no password was given") {
+                        Fatal::usage(format!(
+                            "the certificate file {} needs a password: set {ENV_CERTIFICATE_PASSWORD} or pass --certificate-password-file PATH",
+                            path.display()
+                        ))
+                    } else {
+                        Fatal::config(&e)
+                    }
+                })?;
             Ok(Credentials::certificate(client_id, certificate))
         }
     }
@@ -265,5 +274,27 @@ mod tests {
         a.certificate = Some(PathBuf::from("/nonexistent/cert.pfx"));
         let m = message(build_client(&a, &env_of(&[(ENV_CLIENT_SECRET, "x")])));
         assert!(m.contains("certificate"), "{m}");
+    }
+
+    #[test]
+    fn a_pfx_without_a_password_names_the_variable_and_the_flag() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pfx = dir.path().join("app.pfx");
+        std::fs::write(&pfx, avepoint_fake::demo::PFX).expect("write the pfx");
+        let mut a = args();
+        a.certificate = Some(pfx.clone());
+        let m = message(build_client(&a, &env_of(&[])));
+        assert_eq!(
+            m,
+            format!(
+                "the certificate file {} needs a password: set AVEPOINT_CERTIFICATE_PASSWORD or pass --certificate-password-file PATH",
+                pfx.display()
+            )
+        );
+        // With the password it loads.
+        let password = dir.path().join("password");
+        std::fs::write(&password, avepoint_fake::demo::PFX_PASSWORD).expect("write");
+        a.certificate_password_file = Some(password);
+        assert!(build_client(&a, &env_of(&[])).is_ok());
     }
 }

@@ -16,6 +16,7 @@ use crate::connect;
 use crate::demo::Demo;
 use crate::exit::{Fatal, Status};
 use crate::render::{CsvRecords, JsonArray, Table, cell, count};
+use crate::sdk_error::Described;
 
 /// The `csv` columns, in order.
 pub(crate) const CSV_COLUMNS: [&str; 11] = [
@@ -73,10 +74,11 @@ pub(crate) async fn run(args: CustomersArgs) -> Result<Status, Fatal> {
                     Some(Err(e)) => {
                         status = Status::of_listing_error(&e, listed);
                         if listed == 0 {
-                            eprintln!("error: could not list the customers: {e}");
+                            eprintln!("error: could not list the customers: {}", Described(&e));
                         } else {
                             eprintln!(
-                                "error: the customers listing failed after {listed} customer(s): {e}; the output holds those"
+                                "error: the customers listing failed after {listed} customer(s): {}; the output holds those",
+                                Described(&e)
                             );
                         }
                         break;

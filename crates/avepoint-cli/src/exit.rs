@@ -123,14 +123,14 @@ impl Fatal {
 
     /// An error of the SDK while configuring the client: always a configuration error.
     pub(crate) fn config(e: &SdkError) -> Self {
-        Self::usage(e.to_string())
+        Self::usage(crate::sdk_error::message(e))
     }
 
     /// A failed up-front authentication.
     pub(crate) fn authentication(e: &SdkError) -> Self {
         Self {
             status: Status::of_authentication_error(e),
-            message: e.to_string(),
+            message: crate::sdk_error::message(e),
         }
     }
 

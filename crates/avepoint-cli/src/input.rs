@@ -135,10 +135,13 @@ fn read_all(source: Source, tx: &mpsc::Sender<Item>) {
                 Err(_) => Some(Item::Invalid(format!(
                     "{name} line {line_no}: not valid UTF-8; skipped"
                 ))),
-                Ok(text) => {
-                    let id = text.trim();
-                    (!id.is_empty() && !id.starts_with('#')).then(|| Item::Customer(id.to_owned()))
-                }
+                Ok(text) => match text.trim() {
+                    id @ ("." | "..") => Some(Item::Invalid(format!(
+                        "{name} line {line_no}: `{id}` is not a customer ID (URL path normalisation would change it); skipped"
+                    ))),
+                    id => (!id.is_empty() && !id.starts_with('#'))
+                        .then(|| Item::Customer(id.to_owned())),
+                },
             },
             Err(e) => {
                 let _ = tx.blocking_send(Item::Invalid(format!(
@@ -239,6 +242,12 @@ mod tests {
             matches!(&items[2], Item::Invalid(message) if message.contains("line 3: longer than"))
         );
         assert_eq!(items[3], Item::Customer("ok-2".into()));
+        let items = collect(Source::from_reader(vec![], "g", &b" .. \n.\n"[..]));
+        assert!(
+            matches!(&items[..], [Item::Invalid(a), Item::Invalid(b)]
+                if a.starts_with("g line 1: `..` is not a customer ID") && b.starts_with("g line 2: `.`")),
+            "{items:?}"
+        );
     }
 
     #[test]

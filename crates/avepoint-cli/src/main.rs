@@ -6,6 +6,7 @@
 //! --all-types` to see it work without an account.
 
 mod cli;
+mod completions;
 mod config;
 mod connect;
 mod customers;
@@ -14,9 +15,11 @@ mod exit;
 mod fleet;
 mod input;
 mod logging;
+mod man_page;
 mod output;
 mod progress;
 mod render;
+mod sdk_error;
 mod seats;
 mod work;
 
@@ -47,6 +50,8 @@ fn main() -> ExitCode {
             Command::Seats(args) => seats::run(*args, verbose).await,
             Command::Customers(args) => customers::run(*args).await,
             Command::FakeServer(args) => fake_server(*args).await,
+            Command::Completions(args) => completions::run(&args),
+            Command::Man(args) => man_page::run(&args),
         }
     });
     // Do not wait for the customer-ID reader (it may be blocked on stdin) or idle tasks.

@@ -210,13 +210,20 @@ struct Totals {
     tenants: u64,
     available: u64,
     assigned: u64,
-    customers: HashSet<String>,
+    /// Every customer whose report came back.
+    queried: HashSet<String>,
+    /// The customers owning at least one of the tenants.
+    owners: HashSet<String>,
 }
 
 impl Totals {
     fn add(&mut self, report: &TableReport) {
-        if !self.customers.contains(&report.target.customer.id) {
-            self.customers.insert(report.target.customer.id.clone());
+        let id = &report.target.customer.id;
+        if !self.queried.contains(id) {
+            self.queried.insert(id.clone());
+        }
+        if !report.tenants.is_empty() && !self.owners.contains(id) {
+            self.owners.insert(id.clone());
         }
         for t in &report.tenants {
             self.tenants += 1;
@@ -225,12 +232,14 @@ impl Totals {
         }
     }
 
-    /// The description in the tenant name column.
+    /// The description in the tenant name column: the tenants, the customers owning them
+    /// and the customers queried, e.g. `4 tenants of 3 customers (6 queried)`.
     fn summary(&self) -> String {
         format!(
-            "{} of {}",
+            "{} of {} ({} queried)",
             count(self.tenants, "tenant"),
-            count(self.customers.len() as u64, "customer")
+            count(self.owners.len() as u64, "customer"),
+            self.queried.len()
         )
     }
 }
@@ -514,12 +523,12 @@ mod tests {
         feed(&mut TableWriter::new(plain(), out.clone()));
         let text = out.text();
         let expected = "\
-CUSTOMER  TYPE        TENANT ID  TENANT NAME               AVAILABLE  ASSIGNED
-cust-a    salesforce  t1         alpha                            10        20
-cust-a    salesforce  t3         béta                              1         0
-cust-b    salesforce  t2         Quote \"Inc\", Ltd\\nline 2          3         4
-cust-c    salesforce  -          (no salesforce tenants)           0         0
-TOTAL                            3 tenants of 3 customers         14        24
+CUSTOMER  TYPE        TENANT ID  TENANT NAME                           AVAILABLE  ASSIGNED
+cust-a    salesforce  t1         alpha                                        10        20
+cust-a    salesforce  t3         béta                                          1         0
+cust-b    salesforce  t2         Quote \"Inc\", Ltd\\nline 2                      3         4
+cust-c    salesforce  -          (no salesforce tenants)                       0         0
+TOTAL                            3 tenants of 2 customers (3 queried)         14        24
 ";
         assert_eq!(text, expected);
     }
@@ -547,13 +556,13 @@ TOTAL                            3 tenants of 3 customers         14        24
             .expect("row");
         w.finish().expect("finish");
         let expected = "\
-CUSTOMER  ORGANIZATION  TYPE    TENANT ID  TENANT NAME               AVAILABLE  ASSIGNED
-c1        One           m365    t1         a                                 1         2
-c1        One           google  -          (no google tenants)               0         0
-c2                      m365    t2         b                                10        20
-TOTAL                   m365               2 tenants of 2 customers         11        22
-TOTAL                   google             0 tenants of 1 customer           0         0
-TOTAL                                      2 tenants of 2 customers         11        22
+CUSTOMER  ORGANIZATION  TYPE    TENANT ID  TENANT NAME                           AVAILABLE  ASSIGNED
+c1        One           m365    t1         a                                             1         2
+c1        One           google  -          (no google tenants)                           0         0
+c2                      m365    t2         b                                            10        20
+TOTAL                   m365               2 tenants of 2 customers (2 queried)         11        22
+TOTAL                   google             0 tenants of 0 customers (1 queried)          0         0
+TOTAL                                      2 tenants of 2 customers (2 queried)         11        22
 ";
         assert_eq!(out.text(), expected);
     }
@@ -566,7 +575,7 @@ TOTAL                                      2 tenants of 2 customers         11  
         w.finish().expect("finish");
         assert_eq!(
             out.text(),
-            "CUSTOMER  TYPE  TENANT ID  TENANT NAME               AVAILABLE  ASSIGNED\nTOTAL                      0 tenants of 0 customers          0         0\n"
+            "CUSTOMER  TYPE  TENANT ID  TENANT NAME                           AVAILABLE  ASSIGNED\nTOTAL                      0 tenants of 0 customers (0 queried)          0         0\n"
         );
     }
 }

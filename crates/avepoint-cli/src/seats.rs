@@ -19,6 +19,7 @@ use crate::fleet;
 use crate::input::{Item, Source};
 use crate::output::{self, Layout, Sink};
 use crate::progress::{self, quiet};
+use crate::sdk_error::Described;
 use crate::work::{CustomerRef, Target, Work, per_type};
 
 /// The fan-out's input.
@@ -37,28 +38,30 @@ pub(crate) async fn run(args: SeatsArgs, verbose: u8) -> Result<Status, Fatal> {
     } else {
         "reports"
     };
-    let demo = if args.demo {
-        Some(Demo::start().await?)
-    } else {
-        None
-    };
+    // Usage errors (an unopenable customers file, no customers) come before the demo
+    // service starts and says so.
     let source = if args.all_customers {
         None
     } else {
-        let mut ids = args.customers;
-        if let Some(demo) = &demo
-            && ids.is_empty()
-            && args.customers_file.is_none()
-        {
-            ids = demo.customer_ids();
-        }
-        let source = Source::open(ids, args.customers_file.as_deref())?;
-        if source.is_empty() {
+        let source = Source::open(args.customers, args.customers_file.as_deref())?;
+        if source.is_empty() && !args.demo {
             return Err(Fatal::usage(
                 "no customers: pass --customer ID (repeatable), --customers-file PATH (- for stdin) or --all-customers",
             ));
         }
         Some(source)
+    };
+    let demo = if args.demo {
+        Some(Demo::start().await?)
+    } else {
+        None
+    };
+    // A demo run without customers queries every demo customer.
+    let source = match (source, &demo) {
+        (Some(source), Some(demo)) if source.is_empty() => {
+            Some(Source::open(demo.customer_ids(), None)?)
+        }
+        (source, _) => source,
     };
     let client = connect::client(demo.as_ref(), &args.connection)?;
     // The tokens for the whole run, fetched up front: bad credentials fail once, here.
@@ -171,6 +174,9 @@ struct Tally<'a> {
     status: Status,
     total: u64,
     failed: u64,
+    /// Lines of the customers file that could not be used (not customers: never counted in
+    /// `total` or `failed`).
+    unusable_lines: u64,
     /// The customers listed before the listing failed, when it did.
     listing_stopped: Option<u64>,
     interrupted: bool,
@@ -199,11 +205,12 @@ impl Tally<'_> {
                 self.failed += 1;
                 self.status = self.status.max(Status::of_call_error(&e));
                 let what = describe(&target, self.several_types);
-                quiet(progress, || eprintln!("error: customer {what}: {e}"));
+                quiet(progress, || {
+                    eprintln!("error: customer {what}: {}", Described(&e))
+                });
             }
             Done::Invalid { message, .. } => {
-                self.total += 1;
-                self.failed += 1;
+                self.unusable_lines += 1;
                 self.status = self.status.max(Status::SomeFailed);
                 quiet(progress, || eprintln!("error: {message}"));
             }
@@ -212,10 +219,11 @@ impl Tally<'_> {
                 self.listing_stopped = Some(listed);
                 quiet(progress, || {
                     if listed == 0 {
-                        eprintln!("error: could not list the customers: {error}");
+                        eprintln!("error: could not list the customers: {}", Described(&error));
                     } else {
                         eprintln!(
-                            "error: the customers listing failed after {listed} customer(s): {error}"
+                            "error: the customers listing failed after {listed} customer(s): {}",
+                            Described(&error)
                         );
                     }
                 });
@@ -259,6 +267,7 @@ impl Job {
             status: Status::Success,
             total: 0,
             failed: 0,
+            unusable_lines: 0,
             listing_stopped: None,
             interrupted: false,
         };
@@ -270,6 +279,7 @@ impl Job {
             mut status,
             total,
             failed,
+            unusable_lines,
             listing_stopped,
             interrupted,
             ..
@@ -290,6 +300,15 @@ impl Job {
                 );
             });
         }
+        if unusable_lines > 0 {
+            quiet(progress, || {
+                eprintln!(
+                    "error: {unusable_lines} input line{} of the customers file could not be used and {} skipped",
+                    if unusable_lines == 1 { "" } else { "s" },
+                    if unusable_lines == 1 { "was" } else { "were" }
+                );
+            });
+        }
         if let Some(listed) = listing_stopped.filter(|&n| n > 0) {
             quiet(progress, || {
                 eprintln!(
@@ -303,7 +322,7 @@ impl Job {
             });
             status = Status::Interrupted;
         }
-        tracing::info!(reports = total, failed, interrupted, "done");
+        tracing::info!(reports = total, failed, unusable_lines, interrupted, "done");
         Ok(status)
     }
 

@@ -576,6 +576,29 @@ fn demo_mode_needs_no_credentials() {
 }
 
 #[test]
+fn usage_errors_come_before_the_demo_note() {
+    let r = run(bare().args([
+        "seats",
+        "--demo",
+        "-t",
+        "m365",
+        "--customers-file",
+        "/nonexistent/ids.txt",
+    ]));
+    assert_eq!(r.code, Some(2), "stderr: {}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with("error: --customers-file: could not open /nonexistent/ids.txt"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("demo mode"), "{}", r.stderr);
+    let r = run(bare().args(["seats", "--demo", "-t", "m365", "-c", ".."]));
+    assert_eq!(r.code, Some(2), "stderr: {}", r.stderr);
+    assert!(!r.stderr.contains("demo mode"), "{}", r.stderr);
+}
+
+#[test]
 fn customers_from_stdin() {
     let server = server();
     let ids = demo_ids();
@@ -629,6 +652,35 @@ fn customers_from_a_file_after_the_flags() {
     assert_eq!(customers.first(), Some(&ids[1].as_str()));
     assert!(customers.contains(&ids[2].as_str()) && customers.contains(&ids[3].as_str()));
     assert_eq!(customers.last(), Some(&"TOTAL"));
+}
+
+#[test]
+fn unusable_lines_of_the_customers_file_are_not_counted_as_customers() {
+    let server = server();
+    let ids = demo_ids();
+    let mut input = format!("{}\n", ids[0]).into_bytes();
+    input.extend_from_slice(b"\xff\xfe\n..\n");
+    input.extend_from_slice(format!("{}\n", ids[1]).as_bytes());
+    let r = run(avepoint(&server)
+        .args(["seats", "-t", "m365", "-o", "json", "--customers-file", "-"])
+        .write_stdin(input));
+    assert_eq!(r.code, Some(1), "stderr: {}", r.stderr);
+    let errors: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(
+        errors,
+        [
+            "error: stdin line 2: not valid UTF-8; skipped",
+            "error: stdin line 3: `..` is not a customer ID (URL path normalisation would change it); skipped",
+            "error: 2 input lines of the customers file could not be used and were skipped",
+        ],
+        "{}",
+        r.stderr
+    );
+    let customers: std::collections::BTreeSet<String> = json(&r.stdout)
+        .iter()
+        .map(|row| row["customerId"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(customers, [ids[0].clone(), ids[1].clone()].into());
 }
 
 #[test]

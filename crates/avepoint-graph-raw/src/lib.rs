@@ -15,6 +15,10 @@
 //!   progenitor's hooks receive, which attaches a bearer token to requests sent to one
 //!   allowed origin and drops progenitor's `api-version` header (the service does not
 //!   document it).
+//! * [`http_client_builder`] starts a `reqwest::Client` with the TLS crypto provider this
+//!   crate is built with (rustls with `ring`; see [`tls`]). Build your `reqwest` clients
+//!   with it, or call [`install_crypto_provider`] first: `reqwest::Client::new()` and the
+//!   generated `Client::new` panic while no provider is installed.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -22,7 +26,7 @@
 //!
 //! let base = "https://graph.avepointonlineservices.com";
 //! let ctx = RequestContext::with_bearer("eyJ...".to_owned(), base)?;
-//! let client = Client::new_with_client(base, reqwest::Client::new(), ctx);
+//! let client = Client::new_with_client(base, avepoint_graph_raw::http_client_builder().build()?, ctx);
 //! let seats = client
 //!     .retrieve_customer_tenant_user_seats(
 //!         &"f162a7c1-b9d4-4e0b-a165-97db3c2afc15".parse()?,
@@ -46,6 +50,9 @@
 pub mod generated;
 
 pub use generated::*;
+
+pub mod tls;
+pub use tls::{http_client_builder, install_crypto_provider};
 
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{AUTHORIZATION, HeaderValue};

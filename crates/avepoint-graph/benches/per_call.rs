@@ -58,7 +58,9 @@ fn token_lookup_warm(bencher: divan::Bencher<'_, '_>) {
 #[divan::bench]
 fn attempt_context(bencher: divan::Bencher<'_, '_>) {
     let base = "https://graph.avepointonlineservices.com";
-    let http = reqwest::Client::new();
+    let http = avepoint_graph_raw::http_client_builder()
+        .build()
+        .expect("client");
     bencher.bench_local(|| {
         let ctx = raw::RequestContext::with_bearer(
             divan::black_box("eyJhbGciOiJSUzI1NiJ9.payload.signature").to_owned(),

@@ -202,7 +202,10 @@ impl ClientBuilder {
     ///
     /// Build it with `redirect(reqwest::redirect::Policy::none())`: the SDK's own client never
     /// follows redirects, so credentials and tokens cannot be re-sent to another host by a
-    /// 307/308; a client that follows redirects gives up that guarantee.
+    /// 307/308; a client that follows redirects gives up that guarantee. Start it with
+    /// [`crate::raw::http_client_builder`]: this crate's `reqwest` has no built-in TLS crypto
+    /// provider, and that function installs rustls's `ring` provider (unless the program
+    /// installed one) before `reqwest` needs it.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -254,7 +257,7 @@ impl ClientBuilder {
         }
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
+            None => avepoint_graph_raw::http_client_builder()
                 .user_agent(USER_AGENT)
                 .connect_timeout(self.connect_timeout)
                 .redirect(reqwest::redirect::Policy::none())

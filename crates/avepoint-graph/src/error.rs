@@ -82,7 +82,10 @@ pub enum Error {
     },
 
     /// The call was retried until the attempts or the deadline ran out.
-    #[error("gave up after {attempts} attempt(s) in {elapsed:?} ({reason}); last error: {last}")]
+    #[error(
+        "gave up after {attempts} attempt(s) in {} ({reason}); last error: {last}",
+        DisplayDuration(*elapsed)
+    )]
     RetriesExhausted {
         /// Attempts made, the first one included.
         attempts: u32,
@@ -122,7 +125,9 @@ impl std::fmt::Display for GiveUpReason {
             Self::Deadline => f.write_str("the call's deadline would pass; raise RetryPolicy::deadline to wait longer"),
             Self::RetryAfterTooLong { requested, cap } => write!(
                 f,
-                "the server asked to wait {requested:?}, more than the {cap:?} cap; try again later or raise RetryPolicy::max_retry_after"
+                "the server asked to wait {}, more than the {} cap; try again later or raise RetryPolicy::max_retry_after",
+                DisplayDuration(*requested),
+                DisplayDuration(*cap)
             ),
             Self::BudgetExhausted => f.write_str(
                 "the client's retry budget is spent because many calls failed; the service looks unhealthy, try again later",
@@ -194,7 +199,11 @@ impl std::fmt::Display for ApiError {
             None => {}
         }
         if let Some(wait) = self.retry_after {
-            write!(f, " (the server asked to retry after {wait:?})")?;
+            write!(
+                f,
+                " (the server asked to retry after {})",
+                DisplayDuration(wait)
+            )?;
         }
         write!(f, "; {}", self.hint())
     }
@@ -399,6 +408,85 @@ pub(crate) fn message_from_body(body: &[u8]) -> Option<String> {
     Some(message.chars().take(BODY_SNIPPET_LIMIT).collect())
 }
 
+/// A retry setting of [`crate::RetryPolicy`] that stopped a call, named neutrally so that a
+/// front end (a command-line flag, a configuration key) can point to its own knob instead of
+/// the Rust method [`GiveUpReason`]'s `Display` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RetryLimit {
+    /// The number of attempts ([`crate::RetryPolicy::max_attempts`]).
+    MaxAttempts,
+    /// The deadline of the whole call ([`crate::RetryPolicy::deadline`]).
+    Deadline,
+    /// The longest `Retry-After` obeyed ([`crate::RetryPolicy::max_retry_after`]).
+    MaxRetryAfter,
+}
+
+impl GiveUpReason {
+    /// The setting whose limit was reached, when raising it would have allowed more
+    /// retries (`None` when the client-wide retry budget ran out: no setting of one call
+    /// helps then).
+    pub fn limit(&self) -> Option<RetryLimit> {
+        match self {
+            Self::MaxAttempts => Some(RetryLimit::MaxAttempts),
+            Self::Deadline => Some(RetryLimit::Deadline),
+            Self::RetryAfterTooLong { .. } => Some(RetryLimit::MaxRetryAfter),
+            Self::BudgetExhausted => None,
+        }
+    }
+
+    /// What happened, without advice naming a setting (durations rounded), e.g. "maximum
+    /// attempts reached" or "the server asked to wait 2m, more than the 60s cap". Pair it
+    /// with [`GiveUpReason::limit`] to name the caller's own knob.
+    pub fn summary(&self) -> String {
+        match self {
+            Self::MaxAttempts => "maximum attempts reached".to_owned(),
+            Self::Deadline => "the call's deadline would pass".to_owned(),
+            Self::RetryAfterTooLong { requested, cap } => format!(
+                "the server asked to wait {}, more than the {} cap",
+                DisplayDuration(*requested),
+                DisplayDuration(*cap)
+            ),
+            Self::BudgetExhausted => "the client's retry budget is spent because many calls failed; the service looks unhealthy, try again later".to_owned(),
+        }
+    }
+}
+
+/// A duration rounded for people: `0ms`, `250ms`, `1.3s`, `7s`, `42s`, `90s`, `2m 5s`, `1h`,
+/// `3h 20m`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DisplayDuration(pub Duration);
+
+impl std::fmt::Display for DisplayDuration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = self.0;
+        if d < Duration::from_micros(999_500) {
+            // Round to the nearest millisecond, but never show a non-zero wait as 0ms.
+            let ms = (d.as_micros() + 500) / 1000;
+            return write!(f, "{}ms", if ms == 0 && !d.is_zero() { 1 } else { ms });
+        }
+        if d < Duration::from_millis(9_950) {
+            let tenths = (d.as_millis() + 50) / 100;
+            return match tenths % 10 {
+                0 => write!(f, "{}s", tenths / 10),
+                t => write!(f, "{}.{t}s", tenths / 10),
+            };
+        }
+        let secs = (d.as_millis() + 500) / 1000;
+        match secs {
+            0..120 => write!(f, "{secs}s"),
+            120..3600 => match secs % 60 {
+                0 => write!(f, "{}m", secs / 60),
+                s => write!(f, "{}m {s}s", secs / 60),
+            },
+            _ => match (secs % 3600) / 60 {
+                0 => write!(f, "{}h", secs / 3600),
+                m => write!(f, "{}h {m}m", secs / 3600),
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -441,5 +529,58 @@ mod tests {
             Some("nested")
         );
         assert_eq!(message_from_body(b"<html>"), None);
+    }
+    #[test]
+    fn durations_are_rounded_for_people() {
+        let shown = |d: Duration| DisplayDuration(d).to_string();
+        assert_eq!(shown(Duration::ZERO), "0ms");
+        assert_eq!(shown(Duration::from_nanos(1)), "1ms");
+        assert_eq!(shown(Duration::from_nanos(249_600_001)), "250ms");
+        assert_eq!(shown(Duration::from_micros(999_700)), "1s");
+        assert_eq!(shown(Duration::from_nanos(1_251_234_567)), "1.3s");
+        assert_eq!(shown(Duration::from_millis(7_020)), "7s");
+        assert_eq!(shown(Duration::from_millis(9_960)), "10s");
+        assert_eq!(shown(Duration::from_millis(42_400)), "42s");
+        assert_eq!(shown(Duration::from_secs(60)), "60s");
+        assert_eq!(shown(Duration::from_secs(125)), "2m 5s");
+        assert_eq!(shown(Duration::from_secs(600)), "10m");
+        assert_eq!(shown(Duration::from_secs(3600)), "1h");
+        assert_eq!(
+            shown(Duration::from_secs(3 * 3600 + 20 * 60 + 59)),
+            "3h 20m"
+        );
+    }
+
+    #[test]
+    fn give_up_reasons_name_their_limit_neutrally() {
+        let too_long = GiveUpReason::RetryAfterTooLong {
+            requested: Duration::from_millis(120_400),
+            cap: Duration::from_secs(60),
+        };
+        assert_eq!(too_long.limit(), Some(RetryLimit::MaxRetryAfter));
+        assert_eq!(
+            too_long.summary(),
+            "the server asked to wait 2m, more than the 60s cap"
+        );
+        assert_eq!(
+            GiveUpReason::MaxAttempts.limit(),
+            Some(RetryLimit::MaxAttempts)
+        );
+        assert_eq!(GiveUpReason::BudgetExhausted.limit(), None);
+        for reason in [GiveUpReason::MaxAttempts, GiveUpReason::Deadline, too_long] {
+            assert!(!reason.summary().contains("RetryPolicy"), "{reason:?}");
+        }
+        let error = Error::RetriesExhausted {
+            attempts: 4,
+            elapsed: Duration::from_nanos(1_234_567_891),
+            reason: GiveUpReason::MaxAttempts,
+            last: Box::new(Error::InvalidInput("x".into())),
+        };
+        assert!(
+            error
+                .to_string()
+                .starts_with("gave up after 4 attempt(s) in 1.2s ("),
+            "{error}"
+        );
     }
 }

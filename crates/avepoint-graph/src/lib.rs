@@ -89,7 +89,9 @@ pub use client::{
 };
 pub use customers::{Customer, CustomerTenant, CustomersRequest, JobStatus, ManagementMode};
 pub use environment::{DataCenter, Endpoints};
-pub use error::{ApiError, AuthenticationError, Error, GiveUpReason, Result};
+pub use error::{
+    ApiError, AuthenticationError, DisplayDuration, Error, GiveUpReason, Result, RetryLimit,
+};
 pub use paging::{MAX_PAGE_SIZE, Page, PageStream};
 pub use retry::{RetryPolicy, Sleeper};
 pub use seats_batch::{ReportedTenantType, TenantSeatsBatchRequest, TenantSeatsRecord};

@@ -5,7 +5,8 @@
 //! 500, 502, 503, 504, connection errors and timeouts). 400, 401 (handled by the client with a
 //! single token refresh), 403 and 404 are never retried.
 //!
-//! Defaults, chosen against the SDKs in `shared/reference/sdk-anchors.md`:
+//! Defaults, chosen against the retry behaviour of established SDKs (Microsoft Kiota, the
+//! AvePoint PowerShell module, the AWS SDKs, azure_core):
 //!
 //! | | default | why |
 //! |---|---|---|

@@ -33,7 +33,7 @@ pub fn http() -> reqwest::Client {
 
 /// A new client with its own connection pool.
 pub fn fresh_http() -> reqwest::Client {
-    reqwest::Client::builder()
+    avepoint_graph_raw::http_client_builder()
         .no_proxy()
         .build()
         .expect("client")

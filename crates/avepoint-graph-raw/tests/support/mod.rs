@@ -23,7 +23,7 @@ pub(crate) async fn server_responding(response: ResponseTemplate) -> MockServer 
 
 /// A `reqwest` client that never goes through a proxy, whatever the environment says.
 pub(crate) fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
+    avepoint_graph_raw::http_client_builder()
         .no_proxy()
         .build()
         .expect("a reqwest client builds")

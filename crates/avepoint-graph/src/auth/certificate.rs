@@ -199,7 +199,7 @@ impl ClientCertificate {
             return Self::from_pkcs12(&bytes, password.unwrap_or(&empty)).map_err(|e| {
                 match (e, password) {
                     (Error::Config(m), None) if m.contains("password") => Error::Config(format!(
-                        "{}: {m} (no password was given; pass the file's password)",
+                        "{} needs a password: it is password-protected and no password was given; pass the password it was exported with",
                         path.display()
                     )),
                     (e, _) => in_file(e),

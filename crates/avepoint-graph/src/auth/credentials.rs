@@ -248,7 +248,9 @@ mod tests {
         let fixed: Arc<dyn TokenProvider> = Arc::new(Fixed);
         let same = Credentials::Provider(fixed.clone()).into_provider(
             &url,
-            reqwest::Client::new(),
+            avepoint_graph_raw::http_client_builder()
+                .build()
+                .expect("client"),
             retry(),
         );
         assert!(
@@ -257,7 +259,13 @@ mod tests {
         );
 
         let token = Credentials::static_token("static-value")
-            .into_provider(&url, reqwest::Client::new(), retry())
+            .into_provider(
+                &url,
+                avepoint_graph_raw::http_client_builder()
+                    .build()
+                    .expect("client"),
+                retry(),
+            )
             .fetch_token(&scopes)
             .await
             .expect("static token");
@@ -266,7 +274,9 @@ mod tests {
 
         let certificate = Credentials::certificate("c", certificate()).into_provider(
             &url,
-            reqwest::Client::new(),
+            avepoint_graph_raw::http_client_builder()
+                .build()
+                .expect("client"),
             retry(),
         );
         assert!(format!("{certificate:?}").contains("IdentityClient"));
@@ -285,7 +295,9 @@ mod tests {
         let url = reqwest::Url::parse(&format!("{}/connect/token", server.uri())).expect("URL");
         let provider = Credentials::client_secret("id", SECRET).into_provider(
             &url,
-            reqwest::Client::new(),
+            avepoint_graph_raw::http_client_builder()
+                .build()
+                .expect("client"),
             retry(),
         );
         let token = provider

@@ -421,7 +421,7 @@ mod tests {
     }
 
     fn http() -> reqwest::Client {
-        reqwest::Client::builder()
+        avepoint_graph_raw::http_client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("HTTP client")
@@ -1080,7 +1080,7 @@ mod tests {
             .mount(&server)
             .await;
         let recorder = Arc::new(Recorder::default());
-        let http = reqwest::Client::builder()
+        let http = avepoint_graph_raw::http_client_builder()
             .timeout(Duration::from_millis(100))
             .build()
             .expect("client");
