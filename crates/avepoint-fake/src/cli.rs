@@ -210,7 +210,7 @@ impl FakeServerArgs {
         };
         let dataset = match self.customers {
             Some(n) => Dataset::generated(n, self.seed),
-            None => Dataset::demo(),
+            None => Dataset::demo().with_sparse_customers(),
         };
         Ok(FakeConfig {
             dataset: Arc::new(dataset),

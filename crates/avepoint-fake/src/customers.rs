@@ -14,7 +14,6 @@
 
 use std::sync::Arc;
 
-use avepoint_graph_raw::types::CustomersPage;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
@@ -59,9 +58,9 @@ pub(crate) async fn list(
             .customers_page(&ids, page.offset(), u64::from(page.size));
     json(
         StatusCode::OK,
-        &CustomersPage {
-            data: customers.iter().map(|c| c.to_wire()).collect(),
-            metadata: metadata(page, total, fault),
-        },
+        &serde_json::json!({
+            "data": customers.iter().map(|c| c.to_wire_json()).collect::<Vec<_>>(),
+            "metadata": metadata(page, total, fault),
+        }),
     )
 }

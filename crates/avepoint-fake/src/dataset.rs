@@ -168,7 +168,26 @@ pub struct Customer {
     pub management_mode: i32,
     /// The customer's tenants, of any types.
     pub tenants: Vec<Tenant>,
+    /// When set, the customers listing serves this customer without its optional members
+    /// (`organization`, `ownerEmail`, `countryOrRegion`, `tenants`): omitted or `null`, as
+    /// the spec allows ([`Customer::sparse`]).
+    pub missing_members: Option<MissingMembers>,
 }
+
+/// How the customers listing serves the optional members of a [`Customer::sparse`] customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingMembers {
+    /// The members are left out of the object.
+    Omitted,
+    /// The members are present with the value `null`.
+    Null,
+}
+
+/// The ids of the customers [`Dataset::with_sparse_customers`] adds.
+pub const SPARSE_CUSTOMER_IDS: [&str; 2] = [
+    "00000000-0000-4000-8000-00000000a0a0",
+    "00000000-0000-4000-8000-00000000a0a1",
+];
 
 impl Customer {
     /// A customer without tenants, owner or country, job status 0 (N/A), customer-managed.
@@ -181,6 +200,7 @@ impl Customer {
             job_status: 0,
             management_mode: 0,
             tenants: Vec::new(),
+            missing_members: None,
         }
     }
 
@@ -200,6 +220,34 @@ impl Customer {
         self.job_status = job_status;
         self.management_mode = management_mode;
         self
+    }
+
+    /// A customer the listing knows by id, job status and management mode only: no
+    /// organization, owner, country or tenants, served as `missing` says.
+    pub fn sparse(id: impl Into<String>, missing: MissingMembers) -> Self {
+        Self {
+            missing_members: Some(missing),
+            ..Self::new(id, "")
+        }
+    }
+
+    /// The customer as the customers listing serves it, as JSON: [`Customer::to_wire`], with
+    /// the optional members of a sparse customer omitted or `null`.
+    pub fn to_wire_json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self.to_wire()).unwrap_or_default();
+        if let (Some(missing), Some(object)) = (self.missing_members, value.as_object_mut()) {
+            for member in ["organization", "ownerEmail", "countryOrRegion", "tenants"] {
+                match missing {
+                    MissingMembers::Omitted => {
+                        object.remove(member);
+                    }
+                    MissingMembers::Null => {
+                        object.insert(member.to_owned(), serde_json::Value::Null);
+                    }
+                }
+            }
+        }
+        value
     }
 
     /// The customer as the customers listing serves it.
@@ -455,6 +503,19 @@ impl Dataset {
     pub fn with_customer(mut self, customer: Customer) -> Self {
         self.insert(customer);
         self
+    }
+
+    /// Adds two customers whose optional members the listing omits and serves as `null`
+    /// ([`SPARSE_CUSTOMER_IDS`]; no tenants), so that clients and conformance tools see
+    /// every shape the spec allows.
+    pub fn with_sparse_customers(self) -> Self {
+        self.with_customer(
+            Customer::sparse(SPARSE_CUSTOMER_IDS[0], MissingMembers::Omitted).with_status(0, 2),
+        )
+        .with_customer(Customer::sparse(
+            SPARSE_CUSTOMER_IDS[1],
+            MissingMembers::Null,
+        ))
     }
 
     /// Adds `customer`, replacing an explicit or generated customer with the same id.

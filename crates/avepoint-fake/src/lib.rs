@@ -50,7 +50,9 @@ pub mod token;
 pub use cli::{FakeServerArgs, run};
 pub use clients::{ClientCertificate, ClientCredential, RegisteredClient};
 pub use counters::CountersSnapshot;
-pub use dataset::{Customer, Dataset, SeatFilter, Tenant, TenantKind};
+pub use dataset::{
+    Customer, Dataset, MissingMembers, SPARSE_CUSTOMER_IDS, SeatFilter, Tenant, TenantKind,
+};
 pub use faults::{
     EndpointFaults, Fault, FaultConfig, FaultTarget, RandomFaults, RetryAfter, ScriptedFault,
 };

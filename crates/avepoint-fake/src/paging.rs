@@ -10,6 +10,7 @@
 //!   zero) without changing the data, as a count that changes during a walk would.
 
 use std::collections::VecDeque;
+use std::num::NonZeroU32;
 use std::sync::Mutex;
 
 use avepoint_graph_raw::types::PageMetadata;
@@ -149,8 +150,9 @@ pub(crate) fn metadata(page: PageParams, total: u64, fault: Option<PagingFault>)
         _ => total,
     };
     PageMetadata {
-        page_index: i32::try_from(page.index).unwrap_or(i32::MAX),
-        page_size: i32::try_from(page.size).unwrap_or(i32::MAX),
+        // Both are at least 1 (parse_page_params, served_page).
+        page_index: NonZeroU32::new(page.index).unwrap_or(NonZeroU32::MIN),
+        page_size: NonZeroU32::new(page.size).unwrap_or(NonZeroU32::MIN),
         total_count: i64::try_from(total).unwrap_or(i64::MAX),
     }
 }

@@ -177,13 +177,17 @@ pub(crate) fn optional_object_body(
     Ok(Some(object))
 }
 
-/// The list of strings in member `name` of an optional body (absent or `null`: empty).
+/// The list of strings in member `name` of an optional body (absent: empty). `null` is
+/// refused: the spec does not make these lists nullable.
 pub(crate) fn string_list(
     object: Option<&Map<String, Value>>,
     name: &str,
 ) -> Result<Vec<String>, String> {
     match object.and_then(|o| o.get(name)) {
-        None | Some(Value::Null) => Ok(Vec::new()),
+        None => Ok(Vec::new()),
+        Some(Value::Null) => Err(format!(
+            "`{name}` must be an array of strings, not null (leave it out to mean all)"
+        )),
         Some(Value::Array(items)) => items
             .iter()
             .map(|v| {

@@ -7,7 +7,8 @@
 //!    `WWW-Authenticate: Bearer error="insufficient_scope"`;
 //! 3. `type` is a decimal integer in `0..=3`, else `400`;
 //! 4. the body is empty (or only whitespace), or a JSON object whose only member is
-//!    `licenseAssignedStatus` with value `0`, `1` or `null`, sent as `application/json`,
+//!    `licenseAssignedStatus` with value `0` or `1` (not `null`: the spec does not make it
+//!    nullable), sent as `application/json`,
 //!    else `400` (unknown members are refused to catch client typos);
 //! 5. the customer exists (its id is percent-decoded from the raw path, so `%2F` in an id is
 //!    a `/` of the id, not a path separator), else `404`.
@@ -96,6 +97,11 @@ fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<SeatFilter, String> {
             "unknown member `{unknown}` in the request body (only licenseAssignedStatus is allowed)"
         ));
     }
+    // The spec does not mark the member nullable: `null` is refused like any other
+    // non-member of the enum.
+    if object.get("licenseAssignedStatus") == Some(&serde_json::Value::Null) {
+        return Err("licenseAssignedStatus must be 0 (available) or 1 (assigned), not null".into());
+    }
     let request: UserSeatsRequest = serde_json::from_value(value)
         .map_err(|_| "licenseAssignedStatus must be 0 (available) or 1 (assigned)".to_owned())?;
     Ok(SeatFilter::from(request.license_assigned_status.as_ref()))
@@ -117,10 +123,6 @@ mod tests {
         );
         assert_eq!(parse_body(&h, b" {} "), Ok(SeatFilter::All));
         assert_eq!(
-            parse_body(&h, br#"{"licenseAssignedStatus":null}"#),
-            Ok(SeatFilter::All)
-        );
-        assert_eq!(
             parse_body(&h, br#"{"licenseAssignedStatus":0}"#),
             Ok(SeatFilter::Available)
         );
@@ -132,6 +134,7 @@ mod tests {
             &br#"{"licenseAssignedStatus":2}"#[..],
             br#"{"licenseAssignedStatus":"1"}"#,
             br#"{"licenseAssignedStatus":1.5}"#,
+            br#"{"licenseAssignedStatus":null}"#,
             br#"{"status":1}"#,
             b"[]",
             b"null",

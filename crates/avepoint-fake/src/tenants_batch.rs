@@ -5,7 +5,7 @@
 //! 1. the bearer token is valid (`401`) and has the scope `elements.license.read.all` (`403`);
 //! 2. `type` is a decimal integer in `0..=3` (`400`);
 //! 3. the body is empty, or a JSON object whose only member is `tenantIds` (an array of
-//!    strings, or `null`), sent as `application/json` (`400`);
+//!    strings; not `null`), sent as `application/json` (`400`);
 //! 4. `pageIndex` (default 1) and `pageSize` (default 50, at most 100) are positive decimal
 //!    integers (`400`);
 //! 5. the customer exists (`404`).

@@ -47,7 +47,7 @@ fn resolve<'a>(spec: &'a Value, value: &'a Value) -> &'a Value {
     }
 }
 
-const KEYWORDS: [&str; 14] = [
+const KEYWORDS: [&str; 15] = [
     "$ref",
     "type",
     "format",
@@ -57,6 +57,7 @@ const KEYWORDS: [&str; 14] = [
     "additionalProperties",
     "items",
     "minimum",
+    "maximum",
     "minLength",
     "nullable",
     "description",
@@ -112,6 +113,11 @@ fn validate(spec: &Value, schema: &Value, instance: &Value, at: &str, errors: &m
         && instance.as_f64().is_some_and(|v| v < min)
     {
         errors.push(format!("{at}: {instance} < {min}"));
+    }
+    if let Some(max) = schema.get("maximum").and_then(Value::as_f64)
+        && instance.as_f64().is_some_and(|v| v > max)
+    {
+        errors.push(format!("{at}: {instance} > {max}"));
     }
     if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
         && instance

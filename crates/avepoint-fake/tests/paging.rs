@@ -7,7 +7,9 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use avepoint_fake::{Dataset, FakeConfig, Fault, PagingFault, TenantKind, demo};
+use avepoint_fake::{
+    Dataset, FakeConfig, Fault, PagingFault, SPARSE_CUSTOMER_IDS, TenantKind, demo,
+};
 use common::*;
 use serde_json::Value;
 
@@ -57,6 +59,38 @@ async fn demo_customers_page_with_profiles() {
 }
 
 #[tokio::test]
+async fn sparse_customers_omit_or_null_their_optional_members() {
+    let server =
+        start_with(FakeConfig::demo().with_dataset(Dataset::demo().with_sparse_customers())).await;
+    let token = demo_token(&server).await;
+    let (status, page) = json_of(customers(&server, Some(&token), "", None).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["metadata"]["totalCount"], 8);
+    let optional = ["organization", "ownerEmail", "countryOrRegion", "tenants"];
+    let omitted = &page["data"][6];
+    assert_eq!(omitted["id"], SPARSE_CUSTOMER_IDS[0]);
+    let keys: BTreeSet<&str> = omitted
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, BTreeSet::from(["id", "jobStatus", "managementMode"]));
+    let nulled = &page["data"][7];
+    assert_eq!(nulled["id"], SPARSE_CUSTOMER_IDS[1]);
+    for member in optional {
+        assert!(
+            nulled.get(member).is_some_and(Value::is_null),
+            "{member}: {nulled}"
+        );
+    }
+    // They have no tenants of any type.
+    let r = seats(&server, Some(&token), SPARSE_CUSTOMER_IDS[1], "0", None).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap(), serde_json::json!([]));
+}
+
+#[tokio::test]
 async fn customer_filter_keeps_the_given_order_once() {
     let server = start().await;
     let token = demo_token(&server).await;
@@ -67,7 +101,7 @@ async fn customer_filter_keeps_the_given_order_once() {
     assert_eq!(status, 200);
     assert_eq!(ids(&page), vec![all[2].clone(), all[0].clone()]);
     assert_eq!(page["metadata"]["totalCount"], 2);
-    for body in [r#"{"customerIds":null}"#, "{}", r#"{"customerIds":[]}"#] {
+    for body in ["{}", r#"{"customerIds":[]}"#] {
         let (_, page) = json_of(customers(&server, Some(&token), "", Some(body)).await).await;
         assert_eq!(page["metadata"]["totalCount"], 6, "{body}");
     }
@@ -97,6 +131,7 @@ async fn invalid_paging_parameters_and_bodies_are_400() {
         "[]",
         r#"{"customerIds":"c"}"#,
         r#"{"customerIds":[1]}"#,
+        r#"{"customerIds":null}"#,
         r#"{"tenantIds":[]}"#,
     ] {
         let r = customers(&server, Some(&token), "", Some(body)).await;
@@ -112,6 +147,16 @@ async fn invalid_paging_parameters_and_bodies_are_400() {
     )
     .await;
     assert_eq!(r.status(), 400);
+    let r = tenants_batch(
+        &server,
+        Some(&token),
+        CONTOSO,
+        "0",
+        "",
+        Some(r#"{"tenantIds":null}"#),
+    )
+    .await;
+    assert_eq!(r.status(), 400, "tenantIds null");
     let r = tenants_batch(&server, Some(&token), CONTOSO, "4", "", None).await;
     assert_eq!(r.status(), 400);
     let r = tenants_batch(&server, Some(&token), "nobody", "0", "", None).await;

@@ -198,6 +198,7 @@ async fn bad_body_is_400() {
         r#"{"licenseAssignedStatus":-1}"#,
         r#"{"licenseAssignedStatus":"1"}"#,
         r#"{"licenseAssignedStatus":true}"#,
+        r#"{"licenseAssignedStatus":null}"#,
         r#"{"licenseStatus":1}"#,
     ] {
         let response = seats(&server, Some(&token), CONTOSO, "0", Some(body)).await;

@@ -17,8 +17,11 @@ pub mod types {
         ///The name of the tenant.
         pub name: ::std::string::String,
     }
-    ///Optional filter for the customers listing.
+    ///Optional filter for the customers listing. Members other than those below are refused
+    ///(`400`): a misspelt filter must not silently widen the listing.
+    ///
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CustomersBatchRequest {
         ///List only these customers (by customer ID); absent or empty lists every customer.
         #[serde(
@@ -97,10 +100,10 @@ pub mod types {
     pub struct PageMetadata {
         ///The 1-based index of this page, as requested.
         #[serde(rename = "pageIndex")]
-        pub page_index: i32,
+        pub page_index: ::std::num::NonZeroU32,
         ///The page size, as requested.
         #[serde(rename = "pageSize")]
-        pub page_size: i32,
+        pub page_size: ::std::num::NonZeroU32,
         ///The number of items in the whole result, all pages together.
         #[serde(rename = "totalCount")]
         pub total_count: i64,
@@ -334,8 +337,11 @@ pub mod types {
         ///The name of the tenant.
         pub name: ::std::string::String,
     }
-    ///Optional filter for the paginated tenants report.
+    ///Optional filter for the paginated tenants report. Members other than those below are
+    ///refused (`400`): a misspelt filter must not silently widen the report.
+    ///
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct TenantsBatchRequest {
         ///Report only these tenants (by tenant ID); absent or empty reports every tenant of the type.
         #[serde(
@@ -345,8 +351,11 @@ pub mod types {
         )]
         pub tenant_ids: ::std::vec::Vec<::std::string::String>,
     }
-    ///Optional filter for the user seats report.
+    ///Optional filter for the user seats report. Members other than those below are refused
+    ///(`400`): a misspelt filter must not silently widen the report.
+    ///
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct UserSeatsRequest {
         #[serde(
             rename = "licenseAssignedStatus",

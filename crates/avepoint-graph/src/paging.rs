@@ -81,8 +81,8 @@ impl<T> Page<T> {
         })?;
         Ok(Self {
             items,
-            page_index: u32::try_from(metadata.page_index).unwrap_or(0),
-            page_size: u32::try_from(metadata.page_size).unwrap_or(0),
+            page_index: metadata.page_index.get(),
+            page_size: metadata.page_size.get(),
             total_count,
         })
     }
