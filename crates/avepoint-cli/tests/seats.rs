@@ -486,6 +486,30 @@ fn max_attempts_bounds_the_retries() {
         "{}",
         r.stderr
     );
+    // The hint names the flag, not the SDK's Rust API, and the duration is rounded.
+    assert!(
+        r.stderr
+            .contains("(maximum attempts reached; raise --max-attempts (up to 20) to try longer)"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("RetryPolicy"), "{}", r.stderr);
+    let elapsed = r
+        .stderr
+        .split(" attempt(s) in ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_default();
+    assert!(
+        elapsed.ends_with("ms") || elapsed.ends_with('s'),
+        "{elapsed}: {}",
+        r.stderr
+    );
+    let digits = elapsed.trim_end_matches(['m', 's']);
+    assert!(
+        digits.len() <= 4 && digits.parse::<f64>().is_ok(),
+        "not rounded: {elapsed}"
+    );
     assert_eq!(server.counters().api_requests, 2);
 
     let r = run(avepoint(&server)
