@@ -174,3 +174,35 @@ async fn the_customers_scope_is_required() {
     assert!(err.is_authentication(), "{err:?}");
     server.shutdown().await;
 }
+
+/// Customers whose optional members are left out or `null` decode to `None` and no tenants,
+/// and their seats reports are empty.
+#[tokio::test]
+async fn sparse_customers_decode() {
+    let server =
+        FakeServer::start(FakeConfig::demo().with_dataset(Dataset::demo().with_sparse_customers()))
+            .await
+            .expect("the fake starts");
+    let client = client(&server);
+    let customers = client
+        .customers()
+        .customer_ids(avepoint_fake::SPARSE_CUSTOMER_IDS)
+        .collect_all()
+        .await
+        .expect("the listing decodes");
+    assert_eq!(customers.len(), 2);
+    for (customer, id) in customers.iter().zip(avepoint_fake::SPARSE_CUSTOMER_IDS) {
+        assert_eq!(customer.id, id);
+        assert_eq!(customer.organization, None);
+        assert_eq!(customer.owner_email, None);
+        assert_eq!(customer.country_or_region, None);
+        assert!(customer.tenants.is_empty());
+        assert_eq!(customer.display_name(), id);
+        let seats = client
+            .tenant_user_seats(id, TenantType::Google)
+            .send()
+            .await
+            .expect("seats");
+        assert!(seats.is_empty());
+    }
+}
