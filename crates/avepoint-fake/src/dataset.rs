@@ -14,6 +14,8 @@ use avepoint_graph_raw::types::{
     TenantUserSeats,
 };
 
+use crate::licensing::{self, Subscription};
+
 /// The tenant types of the API (`type` path parameter).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TenantKind {
@@ -168,6 +170,8 @@ pub struct Customer {
     pub management_mode: i32,
     /// The customer's tenants, of any types.
     pub tenants: Vec<Tenant>,
+    /// The customer's AvePoint subscriptions (product seats and services).
+    pub subscriptions: Vec<Subscription>,
 }
 
 impl Customer {
@@ -181,7 +185,14 @@ impl Customer {
             job_status: 0,
             management_mode: 0,
             tenants: Vec::new(),
+            subscriptions: Vec::new(),
         }
+    }
+
+    /// Adds an AvePoint subscription.
+    pub fn with_subscription(mut self, subscription: Subscription) -> Self {
+        self.subscriptions.push(subscription);
+        self
     }
 
     /// Sets the owner's e-mail address and the country or region.
@@ -435,6 +446,10 @@ impl Dataset {
         ];
         customers
             .into_iter()
+            .map(|mut c| {
+                c.subscriptions = licensing::demo_subscriptions(&c.id);
+                c
+            })
             .fold(Self::empty(), |d, c| d.with_customer(c))
     }
 
@@ -769,6 +784,9 @@ impl Generated {
             let id = guid(rng.next(), rng.next());
             customer = customer.with_tenant(Tenant::new(id, name, kind, available, assigned));
         }
+        // Subscriptions from their own generator, so adding them changed no tenant.
+        let licensing_seed = mix(self.seed ^ 0x11ce_75e5) ^ mix(i.wrapping_add(0xa7b7));
+        customer.subscriptions = licensing::generated_subscriptions(&customer, licensing_seed);
         customer
     }
 }
