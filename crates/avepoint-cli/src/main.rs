@@ -11,13 +11,21 @@ mod connect;
 mod customers;
 mod demo;
 mod exit;
+mod fanout;
 mod fleet;
 mod input;
 mod logging;
 mod output;
+mod overview;
+mod per_customer;
+mod products;
 mod progress;
+mod reconcile;
 mod render;
+mod rows;
 mod seats;
+mod selection;
+mod services;
 mod work;
 
 use std::process::ExitCode;
@@ -46,6 +54,23 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Seats(args) => seats::run(*args, verbose).await,
             Command::Customers(args) => customers::run(*args).await,
+            Command::Overview(args) => {
+                let command = overview::Overview::new(args.tenant_type, args.all_types);
+                per_customer::run(args.selection, command, verbose).await
+            }
+            Command::Products(args) => {
+                let command = products::Products::new(args.products, args.all_products);
+                per_customer::run(args.selection, command, verbose).await
+            }
+            Command::Services(args) => {
+                let command = services::Services::new(args.expiring_within);
+                per_customer::run(args.selection, command, verbose).await
+            }
+            Command::Reconcile(args) => {
+                let command =
+                    reconcile::Reconcile::new(args.tenant_type, args.idle_percent, args.fail_on);
+                per_customer::run(args.selection, command, verbose).await
+            }
             Command::FakeServer(args) => fake_server(*args).await,
         }
     });
