@@ -95,6 +95,24 @@ pub(crate) enum Command {
     #[command(after_help = format!("{CUSTOMERS_AFTER_HELP}\n{EXIT_CODES_HELP}"))]
     Customers(Box<CustomersArgs>),
 
+    /// Each customer's seat overview per tenant type: available and assigned user seats
+    /// over its tenants of the type.
+    #[command(after_help = format!("{OVERVIEW_AFTER_HELP}\n{LICENSING_AFTER_HELP}\n{EXIT_CODES_HELP}"))]
+    Overview(Box<crate::overview::OverviewArgs>),
+
+    /// The user seats each customer holds of AvePoint products.
+    #[command(after_help = format!("{PRODUCTS_AFTER_HELP}\n{LICENSING_AFTER_HELP}\n{EXIT_CODES_HELP}"))]
+    Products(Box<crate::products::ProductsArgs>),
+
+    /// Each customer's AvePoint services (subscriptions), one row per product.
+    #[command(after_help = format!("{SERVICES_AFTER_HELP}\n{LICENSING_AFTER_HELP}\n{EXIT_CODES_HELP}"))]
+    Services(Box<crate::services::ServicesArgs>),
+
+    /// Users assigned on each customer's tenants against the seats it holds of the matching
+    /// AvePoint backup product, with a status per pair.
+    #[command(after_help = format!("{RECONCILE_AFTER_HELP}\n{LICENSING_AFTER_HELP}\n{EXIT_CODES_HELP}"))]
+    Reconcile(Box<crate::reconcile::ReconcileArgs>),
+
     /// Run the local fake AvePoint service (identity + seats API) for tests and demos.
     #[command(name = "fake-server")]
     FakeServer(Box<avepoint_fake::FakeServerArgs>),
@@ -231,6 +249,65 @@ Examples:
   avepoint customers --output csv > customers.csv
 ";
 
+const LICENSING_AFTER_HELP: &str = "\
+Customers, output and connection as for `avepoint seats` (see `avepoint seats --help` for
+credentials and environment variables): --customer/--customers-file/--all-customers/--demo,
+--output table|json|csv, --order, --concurrency (API calls at the same time). One token for
+the whole run. A customer is written whole or not at all: when one of its calls fails it is
+named on stderr (`error: customer <id>: <message>`), the other customers are complete, and
+the run exits 1. With --all-customers rows gain `organization` after `customerId`.";
+
+const OVERVIEW_AFTER_HELP: &str = "\
+Rows (one per customer x tenant type): customerId, tenantType (m365, salesforce, google,
+d365), availableUserSeat, assignedUserSeat. The table ends with a totals row.
+
+Examples:
+  avepoint overview --demo --all-types
+  avepoint overview --all-customers --tenant-type m365 -o csv > m365-overview.csv";
+
+const PRODUCTS_AFTER_HELP: &str = "\
+Rows (one per customer x product): customerId, productType (the integer code), product (the
+name, or `unknown (<code>)` for a code this version does not know), availableUserSeat.
+With --all-products a product the service answers 404 for (the customer holds none) is left
+out; a product named with --product that answers 404 fails that customer.
+
+Examples:
+  avepoint products --demo --all-products
+  avepoint products --customer <id> --product 2048,\"Cloud Backup for Salesforce\" -o json";
+
+const SERVICES_AFTER_HELP: &str = "\
+Rows (one per customer x service product), keys as on the wire: customerId, organization,
+customer (the owner's e-mail), service, subscriptionModel, purchasedUserSeats,
+purchasedUnits, microsoftLicenseAssigned, microsoftLicenseAvailable, purchasedCapacity (as
+sent, e.g. \"0/1 GB\"), purchasedCapacityUsedBytes, purchasedCapacityTotalBytes,
+protectedCapacity, protectedCapacityBytes, storage, retention, consumedStorage,
+consumedStorageBytes, expirationDate, change, source, paymentType, subscriptionName,
+package, contractEndDate. \"N/A\" is null; counts are numbers; dates are YYYY-MM-DD; sizes
+count 1 GB as 2^30 bytes. A value that does not parse is written as sent and named in a
+`warning:` line on stderr (the run still exits 0).
+
+Examples:
+  avepoint services --demo
+  avepoint services --all-customers --expiring-within 30 -o csv > renewals.csv";
+
+const RECONCILE_AFTER_HELP: &str = "\
+Pairs: m365 <-> Cloud Backup for Microsoft 365 (2048), salesforce <-> Cloud Backup for
+Salesforce (32), google <-> Cloud Backup for Google Workspace (33554432), d365 <-> Cloud
+Backup for Dynamics 365 (131072). assigned = the overview's assignedUserSeat for the type,
+purchased = the product's availableUserSeat; a 404 from either side counts as 0.
+Rows: customerId, tenantType, productType, assignedUserSeat, purchasedUserSeat, gap
+(purchased - assigned) and status:
+  unlicensed  assigned > 0 and purchased = 0
+  under       0 < purchased < assigned
+  idle        purchased - assigned > P % of purchased (--idle-percent, default 20)
+  ok          otherwise
+Pairs where both sides are 0 are left out. The table ends with the counts per status.
+--fail-on STATUS[,STATUS...] exits 4 when a row has one of them and no customer failed.
+
+Examples:
+  avepoint reconcile --demo --all-customers
+  avepoint reconcile --all-customers --fail-on unlicensed,under -o json > reconcile.json";
+
 /// `avepoint customers`.
 #[derive(Debug, Args)]
 pub(crate) struct CustomersArgs {
@@ -338,7 +415,7 @@ pub(crate) struct ConnectionArgs {
 
 /// Refuses empty customer IDs and the IDs `.` and `..` (which URL path normalisation would
 /// turn into another path) at parse time, and trims surrounding whitespace.
-fn parse_customer_id(s: &str) -> Result<String, String> {
+pub(crate) fn parse_customer_id(s: &str) -> Result<String, String> {
     let id = s.trim();
     if id.is_empty() {
         Err("a customer ID must not be empty".to_owned())
@@ -426,6 +503,58 @@ mod tests {
         };
         assert_eq!(args.output, OutputFormat::Csv);
         assert!(args.demo);
+    }
+
+    #[test]
+    fn licensing_flags_parse() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("avepoint").chain(args.iter().copied()))
+        };
+        let Ok(Cli {
+            command: Command::Reconcile(args),
+            ..
+        }) = parse(&[
+            "reconcile",
+            "--demo",
+            "--fail-on",
+            "under,unlicensed",
+            "--fail-on",
+            "idle",
+            "--idle-percent",
+            "12.5",
+            "-t",
+            "google",
+        ])
+        else {
+            panic!("reconcile did not parse");
+        };
+        assert_eq!(args.fail_on.len(), 3);
+        assert_eq!(args.idle_percent, 12.5);
+        assert_eq!(args.tenant_type, Some(TenantType::Google));
+        let Ok(Cli {
+            command: Command::Products(args),
+            ..
+        }) = parse(&["products", "-p", "2048,fly", "--product", "7", "-c", "x"])
+        else {
+            panic!("products did not parse");
+        };
+        let codes: Vec<i64> = args.products.iter().map(|p| p.code()).collect();
+        assert_eq!(codes, [2048, 16777216, 7]);
+        for bad in [
+            &["products", "-c", "x"][..],
+            &["products", "-p", "teams", "-c", "x"],
+            &["products", "-p", "2048", "--all-products", "-c", "x"],
+            &["overview", "-c", "x"],
+            &["overview", "-t", "m365", "--all-types", "-c", "x"],
+            &["reconcile", "--fail-on", "bad", "-c", "x"],
+            &["reconcile", "--idle-percent", "120", "-c", "x"],
+            &["reconcile", "-t", "m365", "--all-types", "-c", "x"],
+            &["services", "--expiring-within", "-3", "-c", "x"],
+            &["services", "--all-customers", "-c", "x"],
+        ] {
+            let err = parse(bad).expect_err("must be refused");
+            assert_eq!(err.exit_code(), 2, "{bad:?}");
+        }
     }
 
     #[test]

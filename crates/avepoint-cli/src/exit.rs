@@ -6,6 +6,7 @@
 //! | 1 | at least one customer failed (each failure is on stderr), the customers listing failed part-way, or the output could not be written |
 //! | 2 | usage or configuration error (clap's own errors are 2 as well) |
 //! | 3 | authentication failed: no access token could be obtained, or the API refused it (also a customers listing refused with 401/403 before any customer) |
+//! | 4 | `reconcile --fail-on`: a row has one of the named statuses (and no customer failed) |
 //! | 130 | interrupted by Ctrl-C; the rows fetched so far are written and the JSON array closed |
 
 use std::fmt;
@@ -28,6 +29,8 @@ Exit codes:
   3  authentication failed: no access token could be obtained (credentials
      refused, a scope not granted, identity service unreachable), or the API
      refused the token (also: the customers listing answered 401/403)
+  4  reconcile --fail-on STATUS,...: every customer was reported and at least
+     one row has one of the named statuses (a failure, 1, takes precedence)
   130 interrupted (Ctrl-C): the rows fetched so far are written, JSON is closed";
 
 /// How a run ended, from best to worst; the worst outcome of all customers wins.
@@ -35,6 +38,9 @@ Exit codes:
 pub(crate) enum Status {
     /// Exit code 0.
     Success,
+    /// Exit code 4: `reconcile --fail-on` found a row with a named status (any failure
+    /// outranks it).
+    Findings,
     /// Exit code 1.
     SomeFailed,
     /// Exit code 2.
@@ -50,6 +56,7 @@ impl Status {
     pub(crate) fn code(self) -> u8 {
         match self {
             Self::Success => 0,
+            Self::Findings => 4,
             Self::SomeFailed => 1,
             Self::Usage => 2,
             Self::Authentication => 3,
@@ -163,6 +170,9 @@ mod tests {
         ];
         assert_eq!(all.iter().max(), Some(&Status::Authentication));
         assert_eq!(Status::Success.max(Status::SomeFailed), Status::SomeFailed);
+        assert_eq!(Status::Findings.max(Status::SomeFailed), Status::SomeFailed);
+        assert_eq!(Status::Success.max(Status::Findings), Status::Findings);
+        assert_eq!(Status::Findings.code(), 4);
         let codes: Vec<u8> = all.iter().map(|s| s.code()).collect();
         assert_eq!(codes, [0, 1, 2, 3]);
     }

@@ -16,19 +16,21 @@ use crate::progress;
 use crate::work::{CustomerRef, Work, per_type};
 
 /// The walk's state between entries.
-struct Walk {
+struct Walk<T, E> {
     customers: PageStream<Customer>,
-    types: Vec<TenantType>,
-    pending: VecDeque<Work>,
+    expand: E,
+    /// How many entries `expand` makes of one customer (sizes the progress bar).
+    per_customer: u64,
+    pending: VecDeque<Work<T>>,
     listed: u64,
     progress: Option<ProgressBar>,
     unit: &'static str,
     done: bool,
 }
 
-impl Walk {
+impl<T, E: Fn(CustomerRef) -> Vec<Work<T>>> Walk<T, E> {
     /// The next entry: a queued report, or the next customer's reports.
-    async fn next(&mut self) -> Option<Work> {
+    async fn next(&mut self) -> Option<Work<T>> {
         loop {
             if let Some(work) = self.pending.pop_front() {
                 return Some(work);
@@ -39,13 +41,10 @@ impl Walk {
             match self.customers.next().await {
                 Some(Ok(customer)) => {
                     self.listed += 1;
-                    self.pending.extend(per_type(
-                        CustomerRef {
-                            id: customer.id,
-                            organization: customer.organization,
-                        },
-                        &self.types,
-                    ));
+                    self.pending.extend((self.expand)(CustomerRef {
+                        id: customer.id,
+                        organization: customer.organization,
+                    }));
                     self.size_progress(self.customers.total_count());
                 }
                 Some(Err(error)) => {
@@ -67,7 +66,7 @@ impl Walk {
     /// Sizes the bar for `customers` customers (never fewer than listed so far).
     fn size_progress(&self, customers: Option<u64>) {
         if let (Some(pb), Some(n)) = (&self.progress, customers) {
-            let reports = n.max(self.listed).saturating_mul(self.types.len() as u64);
+            let reports = n.max(self.listed).saturating_mul(self.per_customer);
             progress::set_total(pb, reports, self.unit);
         }
     }
@@ -81,9 +80,29 @@ pub(crate) fn work(
     progress: Option<ProgressBar>,
     unit: &'static str,
 ) -> impl Stream<Item = Work> + Send + Unpin + 'static {
+    let per_customer = types.len() as u64;
+    listing(
+        client,
+        move |customer| per_type(customer, &types),
+        per_customer,
+        progress,
+        unit,
+    )
+}
+
+/// Every customer of the listing, each expanded by `expand` into `per_customer` entries of
+/// the fan-out's input; `progress` gets its total from the listing's `totalCount`.
+pub(crate) fn listing<T: Send + 'static>(
+    client: &Client,
+    expand: impl Fn(CustomerRef) -> Vec<Work<T>> + Send + 'static,
+    per_customer: u64,
+    progress: Option<ProgressBar>,
+    unit: &'static str,
+) -> impl Stream<Item = Work<T>> + Send + Unpin + 'static {
     let walk = Walk {
         customers: client.customers().stream(),
-        types,
+        expand,
+        per_customer,
         pending: VecDeque::new(),
         listed: 0,
         progress,

@@ -12,15 +12,23 @@ mod connect;
 mod customers;
 mod demo;
 mod exit;
+mod fanout;
 mod fleet;
 mod input;
 mod logging;
 mod man_page;
 mod output;
+mod overview;
+mod per_customer;
+mod products;
 mod progress;
+mod reconcile;
 mod render;
+mod rows;
 mod sdk_error;
 mod seats;
+mod selection;
+mod services;
 mod work;
 
 use std::process::ExitCode;
@@ -49,6 +57,23 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Seats(args) => seats::run(*args, verbose).await,
             Command::Customers(args) => customers::run(*args).await,
+            Command::Overview(args) => {
+                let command = overview::Overview::new(args.tenant_type, args.all_types);
+                per_customer::run(args.selection, command, verbose).await
+            }
+            Command::Products(args) => {
+                let command = products::Products::new(args.products, args.all_products);
+                per_customer::run(args.selection, command, verbose).await
+            }
+            Command::Services(args) => {
+                let command = services::Services::new(args.expiring_within);
+                per_customer::run(args.selection, command, verbose).await
+            }
+            Command::Reconcile(args) => {
+                let command =
+                    reconcile::Reconcile::new(args.tenant_type, args.idle_percent, args.fail_on);
+                per_customer::run(args.selection, command, verbose).await
+            }
             Command::FakeServer(args) => fake_server(*args).await,
             Command::Completions(args) => completions::run(&args),
             Command::Man(args) => man_page::run(&args),

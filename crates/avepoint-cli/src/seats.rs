@@ -3,24 +3,23 @@
 //! arrive. The customers come from `--customer`/`--customers-file` ([`crate::input`]) or
 //! from the customers listing (`--all-customers`, [`crate::fleet`]).
 
-use std::collections::BTreeMap;
 use std::io::{self, BufWriter};
 
-use avepoint_graph::{Client, SeatStatus, TenantSeats, TenantType};
-use futures::stream::FuturesUnordered;
-use futures::{Stream, StreamExt as _};
+use avepoint_graph::{Client, SeatStatus, TenantSeats};
+use futures::Stream;
 use indicatif::ProgressBar;
 
 use crate::cli::{Endpoint, Order, SeatsArgs};
 use crate::connect;
 use crate::demo::Demo;
 use crate::exit::{Fatal, Status};
+use crate::fanout;
 use crate::fleet;
-use crate::input::{Item, Source};
+use crate::input::Source;
 use crate::output::{self, Layout, Sink};
 use crate::progress::{self, quiet};
 use crate::sdk_error::Described;
-use crate::work::{CustomerRef, Target, Work, per_type};
+use crate::work::{self, Target, Work, per_type};
 
 /// The fan-out's input.
 type WorkStream = Box<dyn Stream<Item = Work> + Send + Unpin>;
@@ -75,7 +74,9 @@ pub(crate) async fn run(args: SeatsArgs, verbose: u8) -> Result<Status, Fatal> {
         Some(source) => {
             let len = source.known_len().map(|n| n.saturating_mul(types_len));
             let progress = progress::start(len, unit, verbose);
-            (Box::new(given_customers(source, types.clone())), progress)
+            let types = types.clone();
+            let input = work::given(source, move |customer| per_type(customer, &types));
+            (Box::new(input), progress)
         }
         None => {
             let progress = progress::start(None, unit, verbose);
@@ -105,25 +106,6 @@ pub(crate) async fn run(args: SeatsArgs, verbose: u8) -> Result<Status, Fatal> {
     result
 }
 
-/// The reports of the given customer IDs: each ID once per type, in input order.
-fn given_customers(
-    source: Source,
-    types: Vec<TenantType>,
-) -> impl Stream<Item = Work> + Send + Unpin + 'static {
-    source.into_stream().flat_map(move |item| {
-        futures::stream::iter(match item {
-            Item::Customer(id) => per_type(
-                CustomerRef {
-                    id,
-                    organization: None,
-                },
-                &types,
-            ),
-            Item::Invalid(message) => vec![Work::Invalid(message)],
-        })
-    })
-}
-
 /// What every call shares.
 struct Job {
     client: Client,
@@ -134,11 +116,7 @@ struct Job {
     several_types: bool,
 }
 
-/// How many finished reports may wait for an earlier, slower one in `--order input`, per
-/// unit of concurrency. Bounds memory while keeping every slot busy behind a slow customer.
-const REORDER_WINDOW_PER_SLOT: u64 = 64;
-
-/// The outcome of one input entry; `seq` is its position in the input (from 0).
+/// The outcome of one input entry; a report's `seq` is its position in the input (from 0).
 enum Done {
     Report {
         seq: u64,
@@ -146,24 +124,12 @@ enum Done {
         result: Result<Vec<TenantSeats>, avepoint_graph::Error>,
     },
     Invalid {
-        seq: u64,
         message: String,
     },
     ListingFailed {
-        seq: u64,
         error: avepoint_graph::Error,
         listed: u64,
     },
-}
-
-impl Done {
-    fn seq(&self) -> u64 {
-        match self {
-            Self::Report { seq, .. }
-            | Self::Invalid { seq, .. }
-            | Self::ListingFailed { seq, .. } => *seq,
-        }
-    }
 }
 
 /// What has been reported so far.
@@ -326,68 +292,26 @@ impl Job {
         Ok(status)
     }
 
-    /// The fan-out: at most `concurrency` calls in flight; in input order, finished entries
-    /// wait in a bounded window for the earlier ones.
-    async fn fan_out(&self, mut input: WorkStream, tally: &mut Tally<'_>) -> io::Result<()> {
-        let window = REORDER_WINDOW_PER_SLOT * self.concurrency as u64;
-        let mut input_done = false;
-        let mut in_flight = FuturesUnordered::new();
-        let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
-        let (mut started, mut next_out) = (0u64, 0u64);
-        // Ctrl-C stops the fan-out; what was fetched is written and the output is closed.
-        let ctrl_c = tokio::signal::ctrl_c();
-        tokio::pin!(ctrl_c);
-        let mut watch_ctrl_c = true;
-        loop {
-            // Done: `else` below never fires while the Ctrl-C branch is still armed.
-            if input_done && in_flight.is_empty() {
-                break;
-            }
-            let room = in_flight.len() < self.concurrency
-                && (self.order == Order::Arrival || started - next_out < window);
-            tokio::select! {
-                biased;
-                Some(done) = in_flight.next(), if !in_flight.is_empty() => {
-                    if let Some(pb) = tally.progress
-                        && !matches!(done, Done::ListingFailed { .. })
-                    {
-                        pb.inc(1);
-                    }
-                    match self.order {
-                        Order::Arrival => tally.report(done)?,
-                        Order::Input => {
-                            waiting.insert(done.seq(), done);
-                            while let Some(done) = waiting.remove(&next_out) {
-                                tally.report(done)?;
-                                next_out += 1;
-                            }
-                        }
-                    }
+    /// The fan-out ([`fanout::run`]): at most `concurrency` calls in flight, each report
+    /// handed to `tally` in the chosen order.
+    async fn fan_out(&self, input: WorkStream, tally: &mut Tally<'_>) -> io::Result<()> {
+        let progress = tally.progress;
+        let ended = fanout::run(
+            input,
+            self.concurrency,
+            self.order,
+            |seq, work| self.fetch(seq, work),
+            |done| {
+                if let Some(pb) = progress
+                    && !matches!(done, Done::ListingFailed { .. })
+                {
+                    pb.inc(1);
                 }
-                // Cancel-safe: the input streams keep their pending read or page fetch.
-                work = input.next(), if room && !input_done => match work {
-                    Some(work) => {
-                        in_flight.push(self.fetch(started, work));
-                        started += 1;
-                    }
-                    None => input_done = true,
-                },
-                signal = &mut ctrl_c, if watch_ctrl_c => {
-                    if signal.is_ok() {
-                        tally.interrupted = true;
-                        break;
-                    }
-                    // No signal handler: keep going without one.
-                    watch_ctrl_c = false;
-                }
-                else => break,
-            }
-        }
-        drop(in_flight);
-        // Sequence numbers are contiguous, so nothing is left; flush defensively anyway.
-        for (_, done) in std::mem::take(&mut waiting) {
-            tally.report(done)?;
-        }
+            },
+            |done| tally.report(done),
+        )
+        .await?;
+        tally.interrupted = ended == fanout::Ended::Interrupted;
         Ok(())
     }
 
@@ -402,8 +326,8 @@ impl Job {
                     result,
                 }
             }
-            Work::Invalid(message) => Done::Invalid { seq, message },
-            Work::ListingFailed { error, listed } => Done::ListingFailed { seq, error, listed },
+            Work::Invalid(message) => Done::Invalid { message },
+            Work::ListingFailed { error, listed } => Done::ListingFailed { error, listed },
         }
     }
 
@@ -432,7 +356,7 @@ impl Job {
 
 /// A failed write to stdout: a closed pipe (`| head`) ends the run quietly with the status
 /// so far; anything else is an error.
-fn write_failed(e: &io::Error, status: Status) -> Result<Status, Fatal> {
+pub(crate) fn write_failed(e: &io::Error, status: Status) -> Result<Status, Fatal> {
     if e.kind() == io::ErrorKind::BrokenPipe {
         tracing::debug!("stdout was closed; stopping");
         Ok(status)

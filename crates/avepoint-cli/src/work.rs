@@ -5,6 +5,9 @@
 use std::sync::Arc;
 
 use avepoint_graph::TenantType;
+use futures::{Stream, StreamExt as _};
+
+use crate::input::{Item, Source};
 
 /// A customer as the output names it.
 #[derive(Debug, PartialEq, Eq)]
@@ -24,11 +27,12 @@ pub(crate) struct Target {
     pub(crate) tenant_type: TenantType,
 }
 
-/// One entry of the fan-out's input, in output order.
+/// One entry of the fan-out's input, in output order: by default a seats report, for the
+/// licensing commands a customer.
 #[derive(Debug)]
-pub(crate) enum Work {
+pub(crate) enum Work<T = Target> {
     /// Fetch this report.
-    Report(Target),
+    Report(T),
     /// An input line that could not be used (reported, counted as a failure).
     Invalid(String),
     /// The customers listing failed after `listed` customers; nothing follows.
@@ -52,6 +56,24 @@ pub(crate) fn per_type(customer: CustomerRef, types: &[TenantType]) -> Vec<Work>
             })
         })
         .collect()
+}
+
+/// The given customer IDs (`--customer`, `--customers-file`) as the fan-out's input, each
+/// expanded by `expand` (one entry per customer, or one per customer and type), in input
+/// order; an unusable line of the customers file becomes [`Work::Invalid`].
+pub(crate) fn given<T: Send + 'static>(
+    source: Source,
+    expand: impl Fn(CustomerRef) -> Vec<Work<T>> + Send + 'static,
+) -> impl Stream<Item = Work<T>> + Send + Unpin + 'static {
+    source.into_stream().flat_map(move |item| {
+        futures::stream::iter(match item {
+            Item::Customer(id) => expand(CustomerRef {
+                id,
+                organization: None,
+            }),
+            Item::Invalid(message) => vec![Work::Invalid(message)],
+        })
+    })
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@ use avepoint_graph_raw::types::{
     TenantUserSeats,
 };
 
+use crate::licensing::{self, Subscription};
+
 /// The tenant types of the API (`type` path parameter).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TenantKind {
@@ -172,6 +174,8 @@ pub struct Customer {
     /// (`organization`, `ownerEmail`, `countryOrRegion`, `tenants`): omitted or `null`, as
     /// the spec allows ([`Customer::sparse`]).
     pub missing_members: Option<MissingMembers>,
+    /// The customer's AvePoint subscriptions (product seats and services).
+    pub subscriptions: Vec<Subscription>,
 }
 
 /// How the customers listing serves the optional members of a [`Customer::sparse`] customer.
@@ -201,7 +205,14 @@ impl Customer {
             management_mode: 0,
             tenants: Vec::new(),
             missing_members: None,
+            subscriptions: Vec::new(),
         }
+    }
+
+    /// Adds an AvePoint subscription.
+    pub fn with_subscription(mut self, subscription: Subscription) -> Self {
+        self.subscriptions.push(subscription);
+        self
     }
 
     /// Sets the owner's e-mail address and the country or region.
@@ -483,6 +494,10 @@ impl Dataset {
         ];
         customers
             .into_iter()
+            .map(|mut c| {
+                c.subscriptions = licensing::demo_subscriptions(&c.id);
+                c
+            })
             .fold(Self::empty(), |d, c| d.with_customer(c))
     }
 
@@ -830,6 +845,9 @@ impl Generated {
             let id = guid(rng.next(), rng.next());
             customer = customer.with_tenant(Tenant::new(id, name, kind, available, assigned));
         }
+        // Subscriptions from their own generator, so adding them changed no tenant.
+        let licensing_seed = mix(self.seed ^ 0x11ce_75e5) ^ mix(i.wrapping_add(0xa7b7));
+        customer.subscriptions = licensing::generated_subscriptions(&customer, licensing_seed);
         customer
     }
 }

@@ -39,6 +39,7 @@ pub mod customers;
 pub mod dataset;
 pub mod demo;
 pub mod faults;
+pub mod licensing;
 pub mod paging;
 mod request;
 mod responses;
@@ -56,6 +57,7 @@ pub use dataset::{
 pub use faults::{
     EndpointFaults, Fault, FaultConfig, FaultTarget, RandomFaults, RetryAfter, ScriptedFault,
 };
+pub use licensing::Subscription;
 pub use paging::{PagingFault, ScriptedPagingFault};
 pub use server::{
     BackgroundFakeServer, DEFAULT_PORT, DEFAULT_TOKEN_LIFETIME, FakeConfig, FakeControl, FakeServer,

@@ -20,7 +20,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{get, post};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -37,6 +37,7 @@ use crate::counters::{Counters, CountersSnapshot};
 use crate::customers::{self, CUSTOMERS_ROUTE};
 use crate::dataset::Dataset;
 use crate::faults::{Fault, FaultConfig, FaultState, FaultTarget, RandomFaults, RetryAfter};
+use crate::licensing;
 use crate::paging::{PagingFault, PagingFaults};
 use crate::responses::{api_error, json_bytes};
 use crate::seats::{self, SEATS_ROUTE};
@@ -494,6 +495,18 @@ fn router(shared: Arc<Shared>) -> Router {
         .route(
             CUSTOMERS_ROUTE,
             post(customers::list).fallback(method_not_allowed),
+        )
+        .route(
+            licensing::OVERVIEW_ROUTE,
+            get(licensing::overview).fallback(licensing::get_only),
+        )
+        .route(
+            licensing::PRODUCT_SEATS_ROUTE,
+            get(licensing::product_seats).fallback(licensing::get_only),
+        )
+        .route(
+            licensing::SERVICES_ROUTE,
+            get(licensing::services_of).fallback(licensing::get_only),
         )
         .route_layer(middleware::from_fn_with_state(
             (shared.clone(), FaultTarget::Api),

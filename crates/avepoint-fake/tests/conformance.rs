@@ -4,8 +4,8 @@
 //! the spec declares must be present.
 //!
 //! The validator below implements the subset of OpenAPI 3.0 schema keywords the spec uses
-//! (`$ref`, `type`, `format` int32/int64, `enum`, `required`, `properties`,
-//! `additionalProperties`, `items`, `minimum`, `minLength`, `nullable`) and refuses any
+//! (`$ref`, `oneOf`, `type`, `format` int32/int64, `enum`, `required`, `properties`,
+//! `additionalProperties`, `items`, `minimum`, `maximum`, `minLength`, `nullable`) and refuses any
 //! other keyword, so a spec change it cannot check fails loudly instead of passing silently.
 #![allow(missing_docs, clippy::unwrap_used)]
 
@@ -47,8 +47,9 @@ fn resolve<'a>(spec: &'a Value, value: &'a Value) -> &'a Value {
     }
 }
 
-const KEYWORDS: [&str; 15] = [
+const KEYWORDS: [&str; 16] = [
     "$ref",
+    "oneOf",
     "type",
     "format",
     "enum",
@@ -79,6 +80,21 @@ fn validate(spec: &Value, schema: &Value, instance: &Value, at: &str, errors: &m
     }
     if instance.is_null() && schema.get("nullable") == Some(&Value::Bool(true)) {
         return;
+    }
+    if let Some(alternatives) = schema.get("oneOf").and_then(Value::as_array) {
+        let matching = alternatives
+            .iter()
+            .filter(|alternative| {
+                let mut inner = Vec::new();
+                validate(spec, alternative, instance, at, &mut inner);
+                inner.is_empty()
+            })
+            .count();
+        if matching != 1 {
+            errors.push(format!(
+                "{at}: {instance} matches {matching} of the oneOf alternatives, not exactly one"
+            ));
+        }
     }
     if let Some(t) = schema.get("type").and_then(Value::as_str) {
         let ok = match t {
@@ -173,7 +189,8 @@ async fn check_response(
     response: reqwest::Response,
 ) -> u16 {
     let status = response.status().as_u16();
-    let operation = &spec["paths"][spec_path]["post"];
+    let path = &spec["paths"][spec_path];
+    let operation = path.get("post").unwrap_or(&path["get"]);
     let declared = operation["responses"]
         .get(status.to_string())
         .unwrap_or_else(|| panic!("{label}: status {status} is not listed for the operation"));
@@ -643,4 +660,199 @@ fn the_validator_rejects_what_it_should() {
         &mut errors,
     );
     assert!(!errors.is_empty());
+}
+
+const SPEC_OVERVIEW_PATH: &str =
+    "/partner/external/v3/general/customers/{customerId}/3rd-party-products/type/{type}/overview";
+const SPEC_PRODUCT_SEATS_PATH: &str =
+    "/partner/external/v3/general/customers/{customerId}/avpt-products/type/{productType}/overview";
+const SPEC_SERVICES_PATH: &str = "/partner/external/v3/general/customers/{customerId}/services";
+
+/// GETs `path` (already encoded) with an optional bearer token.
+async fn get_api(
+    server: &avepoint_fake::FakeServer,
+    token: Option<&str>,
+    path: &str,
+) -> reqwest::Response {
+    let mut request = http().get(format!("{}{path}", server.base_url()));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap()
+}
+
+fn encoded(customer: &str) -> String {
+    percent_encoding::utf8_percent_encode(customer, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// Every response of the licensing family (tenant seat overview, product seats, services)
+/// conforms: the demo and a generated dataset, a string `productType`, an unknown product
+/// code, `"N/A"` fields, errors and faults; every status the spec lists is exercised.
+#[tokio::test]
+async fn every_licensing_response_conforms() {
+    use avepoint_fake::licensing::{OVERVIEW_ROUTE, PRODUCT_SEATS_ROUTE, PRODUCTS, SERVICES_ROUTE};
+    let spec = spec();
+    let normalize = |p: &str| {
+        p.split('/')
+            .map(|s| if s.starts_with('{') { "{}" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    for (route, spec_path) in [
+        (OVERVIEW_ROUTE, SPEC_OVERVIEW_PATH),
+        (PRODUCT_SEATS_ROUTE, SPEC_PRODUCT_SEATS_PATH),
+        (SERVICES_ROUTE, SPEC_SERVICES_PATH),
+    ] {
+        assert_eq!(normalize(route), normalize(spec_path));
+        assert_eq!(
+            spec["paths"][spec_path]["get"]["security"][0]["oauth2"][0],
+            demo::SCOPE_LICENSE_READ_ALL
+        );
+    }
+    let dataset = Dataset::generated(20, 3).with_customer(Customer::new("a/b c?#%", "Odd"));
+    let dataset = Dataset::demo()
+        .customers()
+        .fold(dataset, |d, c| d.with_customer(c.into_owned()));
+    let server = start_with(FakeConfig::demo().with_dataset(dataset.clone())).await;
+    let token = demo_token(&server).await;
+    let limited = token_for(&server, demo::LIMITED_CLIENT_ID, demo::CLIENT_SECRET).await;
+    let mut statuses: std::collections::BTreeMap<&str, std::collections::BTreeSet<u16>> =
+        Default::default();
+    let mut string_codes = 0;
+    let mut unknown_codes = 0;
+    let mut na_fields = 0;
+
+    for id in dataset.customer_ids() {
+        let customer = encoded(&id);
+        for t in 0..4 {
+            let path = format!(
+                "{}{customer}/3rd-party-products/type/{t}/overview",
+                "/partner/external/v3/general/customers/"
+            );
+            let r = get_api(&server, Some(&token), &path).await;
+            assert_eq!(r.status(), 200, "{path}");
+            let s = check_response(&spec, SPEC_OVERVIEW_PATH, &path, r).await;
+            statuses.entry("overview").or_default().insert(s);
+        }
+        let c = dataset.customer(&id).unwrap();
+        let codes = c
+            .subscriptions
+            .iter()
+            .map(|s| s.product_type)
+            .chain(PRODUCTS.iter().take(3).map(|(code, _)| *code));
+        for code in codes {
+            let path = format!(
+                "/partner/external/v3/general/customers/{customer}/avpt-products/type/{code}/overview"
+            );
+            let r = get_api(&server, Some(&token), &path).await;
+            let body = r.bytes().await.unwrap();
+            let value: Value = serde_json::from_slice(&body).unwrap();
+            string_codes += usize::from(value["productType"].is_string());
+            unknown_codes += usize::from(
+                value["productType"]
+                    .as_i64()
+                    .is_some_and(|c| PRODUCTS.iter().all(|(k, _)| *k != c)),
+            );
+            let r = get_api(&server, Some(&token), &path).await;
+            let s = check_response(&spec, SPEC_PRODUCT_SEATS_PATH, &path, r).await;
+            statuses.entry("product").or_default().insert(s);
+        }
+        let path = format!("/partner/external/v3/general/customers/{customer}/services");
+        let r = get_api(&server, Some(&token), &path).await;
+        let body = r.bytes().await.unwrap();
+        na_fields += String::from_utf8_lossy(&body).matches("\"N/A\"").count();
+        let r = get_api(&server, Some(&token), &path).await;
+        let s = check_response(&spec, SPEC_SERVICES_PATH, &path, r).await;
+        statuses.entry("services").or_default().insert(s);
+    }
+    assert!(string_codes > 0 && unknown_codes > 0 && na_fields > 0);
+
+    let contoso = "/partner/external/v3/general/customers/".to_owned() + CONTOSO;
+    let cases = [
+        (
+            "overview",
+            SPEC_OVERVIEW_PATH,
+            format!("{contoso}/3rd-party-products/type/9/overview"),
+        ),
+        (
+            "product",
+            SPEC_PRODUCT_SEATS_PATH,
+            format!("{contoso}/avpt-products/type/-1/overview"),
+        ),
+        (
+            "product",
+            SPEC_PRODUCT_SEATS_PATH,
+            format!("{contoso}/avpt-products/type/x/overview"),
+        ),
+        (
+            "overview",
+            SPEC_OVERVIEW_PATH,
+            "/partner/external/v3/general/customers/nobody/3rd-party-products/type/0/overview"
+                .to_owned(),
+        ),
+        (
+            "services",
+            SPEC_SERVICES_PATH,
+            "/partner/external/v3/general/customers/nobody/services".to_owned(),
+        ),
+    ];
+    for (op, spec_path, path) in &cases {
+        let r = get_api(&server, Some(&token), path).await;
+        let s = check_response(&spec, spec_path, path, r).await;
+        statuses.entry(op).or_default().insert(s);
+    }
+    let all = [
+        (
+            "overview",
+            SPEC_OVERVIEW_PATH,
+            format!("{contoso}/3rd-party-products/type/0/overview"),
+        ),
+        (
+            "product",
+            SPEC_PRODUCT_SEATS_PATH,
+            format!("{contoso}/avpt-products/type/2048/overview"),
+        ),
+        (
+            "services",
+            SPEC_SERVICES_PATH,
+            format!("{contoso}/services"),
+        ),
+    ];
+    for (op, spec_path, path) in &all {
+        for token in [None, Some("nope"), Some(limited.as_str())] {
+            let r = get_api(&server, token, path).await;
+            let s = check_response(&spec, spec_path, path, r).await;
+            statuses.entry(op).or_default().insert(s);
+        }
+        // The routes answer 405 to other methods (not a status of the operation).
+        let r = http()
+            .post(format!("{}{path}", server.base_url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 405);
+        assert_eq!(r.headers()["allow"], "GET");
+        let control = server.control();
+        control.inject_api(Fault::rate_limited(1), 1);
+        control.inject_api(Fault::unavailable(2), 1);
+        control.inject_api(Fault::InternalServerError, 1);
+        for _ in 0..3 {
+            let r = get_api(&server, Some(&token), path).await;
+            let s = check_response(&spec, spec_path, path, r).await;
+            statuses.entry(op).or_default().insert(s);
+        }
+    }
+    // 400 for the services needs an unreadable id: not valid UTF-8.
+    let path = "/partner/external/v3/general/customers/%FF/services";
+    let r = get_api(&server, Some(&token), path).await;
+    let s = check_response(&spec, SPEC_SERVICES_PATH, path, r).await;
+    statuses.entry("services").or_default().insert(s);
+    for (op, seen) in statuses {
+        assert_eq!(
+            seen.into_iter().collect::<Vec<_>>(),
+            [200, 400, 401, 403, 404, 429, 500, 503],
+            "{op}: every status the spec lists was exercised"
+        );
+    }
+    assert!(server.counters().api_requests > 0);
 }

@@ -9,6 +9,25 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///A customer and its AvePoint services (subscriptions).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CustomerServices {
+        ///The e-mail address of the customer's owner (may be `"N/A"`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub customer: ::std::option::Option<::std::string::String>,
+        ///The ID of the customer.
+        #[serde(
+            rename = "customerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub customer_id: ::std::option::Option<::std::string::String>,
+        ///The customer's organization name (may be `"N/A"`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub organization: ::std::option::Option<::std::string::String>,
+        ///The customer's services (absent or `null` means none).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub products: ::std::option::Option<::std::vec::Vec<ServiceProduct>>,
+    }
     ///A third-party tenant of a customer, as the customers listing names it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CustomerTenant {
@@ -152,6 +171,215 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tenants: ::std::option::Option<::std::vec::Vec<CustomerTenant>>,
     }
+    ///The user seats a customer holds of one AvePoint product.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ProductSeatOverview {
+        ///The number of user seats of the product the customer holds.
+        #[serde(rename = "availableUserSeat")]
+        pub available_user_seat: i64,
+        #[serde(
+            rename = "productType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub product_type: ::std::option::Option<ProductTypeCode>,
+    }
+    ///An AvePoint product code. AvePoint's field table types it as a string while its
+    ///sample sends a number, so both a JSON number and a string of decimal digits are
+    ///accepted. Known values (codes are added over time, so any other value decodes too):
+    ///* `1` - DocAve Online
+    ///* `4` - Cloud Governance
+    ///* `32` - Cloud Backup for Salesforce
+    ///* `40` - Baseline Management
+    ///* `41` - Risk Management
+    ///* `42` - Workspace Management
+    ///* `49` - User Management
+    ///* `60` - MyHub
+    ///* `65` - Workspace Management - Storage Optimization
+    ///* `257` - TyGraph
+    ///* `2048` - Cloud Backup for Microsoft 365
+    ///* `4096` - Cloud Management
+    ///* `8192` - Cloud Archiving
+    ///* `65536` - Opus
+    ///* `131072` - Cloud Backup for Dynamics 365
+    ///* `4194304` - Insights
+    ///* `8388608` - Policies for Microsoft 365
+    ///* `16777216` - Fly
+    ///* `33554432` - Cloud Backup for Google Workspace
+    ///* `67108864` - Cense
+    ///* `134217728` - Enpower
+    ///* `1073741824` - Cloud Backup for IaaS + PaaS
+    ///
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum ProductTypeCode {
+        Int64(i64),
+        String(::std::string::String),
+    }
+    impl ::std::fmt::Display for ProductTypeCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Int64(x) => x.fmt(f),
+                Self::String(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i64> for ProductTypeCode {
+        fn from(value: i64) -> Self {
+            Self::Int64(value)
+        }
+    }
+    ///`RetrieveCustomerProductSeatsCustomerId`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct RetrieveCustomerProductSeatsCustomerId(::std::string::String);
+    impl ::std::ops::Deref for RetrieveCustomerProductSeatsCustomerId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<RetrieveCustomerProductSeatsCustomerId> for ::std::string::String {
+        fn from(value: RetrieveCustomerProductSeatsCustomerId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for RetrieveCustomerProductSeatsCustomerId {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RetrieveCustomerProductSeatsCustomerId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RetrieveCustomerProductSeatsCustomerId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RetrieveCustomerProductSeatsCustomerId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`RetrieveCustomerServicesCustomerId`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct RetrieveCustomerServicesCustomerId(::std::string::String);
+    impl ::std::ops::Deref for RetrieveCustomerServicesCustomerId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<RetrieveCustomerServicesCustomerId> for ::std::string::String {
+        fn from(value: RetrieveCustomerServicesCustomerId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for RetrieveCustomerServicesCustomerId {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RetrieveCustomerServicesCustomerId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RetrieveCustomerServicesCustomerId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RetrieveCustomerServicesCustomerId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`RetrieveCustomerTenantSeatOverviewCustomerId`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct RetrieveCustomerTenantSeatOverviewCustomerId(::std::string::String);
+    impl ::std::ops::Deref for RetrieveCustomerTenantSeatOverviewCustomerId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<RetrieveCustomerTenantSeatOverviewCustomerId> for ::std::string::String {
+        fn from(value: RetrieveCustomerTenantSeatOverviewCustomerId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for RetrieveCustomerTenantSeatOverviewCustomerId {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RetrieveCustomerTenantSeatOverviewCustomerId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+        for RetrieveCustomerTenantSeatOverviewCustomerId
+    {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RetrieveCustomerTenantSeatOverviewCustomerId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`RetrieveCustomerTenantUserSeatsCustomerId`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
@@ -251,6 +479,124 @@ pub mod types {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
         }
+    }
+    ///One AvePoint service (subscription) of a customer. Every field is a string on the
+    ///wire and may be `"N/A"` ("no value"); a field may also be absent or `null`.
+    ///
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ServiceProduct {
+        ///A pending change of the subscription.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub change: ::std::option::Option<::std::string::String>,
+        ///The storage consumed (e.g. `"0 GB"`).
+        #[serde(
+            rename = "consumedStorage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub consumed_storage: ::std::option::Option<::std::string::String>,
+        ///When the contract ends, `YYYY/MM/DD`.
+        #[serde(
+            rename = "contractEndDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub contract_end_date: ::std::option::Option<::std::string::String>,
+        ///When the subscription expires, `YYYY/MM/DD` (e.g. `"2025/09/30"`).
+        #[serde(
+            rename = "expirationDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub expiration_date: ::std::option::Option<::std::string::String>,
+        ///The number of Microsoft licenses assigned, as a decimal string.
+        #[serde(
+            rename = "microsoftLicenseAssigned",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub microsoft_license_assigned: ::std::option::Option<::std::string::String>,
+        ///The number of Microsoft licenses available, as a decimal string.
+        #[serde(
+            rename = "microsoftLicenseAvailable",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub microsoft_license_available: ::std::option::Option<::std::string::String>,
+        ///The package of the subscription.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub package: ::std::option::Option<::std::string::String>,
+        ///How the subscription is paid (e.g. `Prepaid`).
+        #[serde(
+            rename = "paymentType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub payment_type: ::std::option::Option<::std::string::String>,
+        ///The protected data size (e.g. `"0 GB"`).
+        #[serde(
+            rename = "protectedCapacity",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub protected_capacity: ::std::option::Option<::std::string::String>,
+        ///Used and purchased storage, `"<used>/<total> <unit>"` (e.g. `"0/1 GB"`).
+        #[serde(
+            rename = "purchasedCapacity",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub purchased_capacity: ::std::option::Option<::std::string::String>,
+        ///The number of units purchased, as a decimal string.
+        #[serde(
+            rename = "purchasedUnits",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub purchased_units: ::std::option::Option<::std::string::String>,
+        ///The number of user seats purchased, as a decimal string.
+        #[serde(
+            rename = "purchasedUserSeats",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub purchased_user_seats: ::std::option::Option<::std::string::String>,
+        ///The retention of the backups.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub retention: ::std::option::Option<::std::string::String>,
+        ///The product name (e.g. `Cloud Backup for Microsoft 365`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub service: ::std::option::Option<::std::string::String>,
+        ///Where the subscription comes from (e.g. `AvePoint subscription`, `AvePoint pooled subscription`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source: ::std::option::Option<::std::string::String>,
+        ///Where the backups are stored.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub storage: ::std::option::Option<::std::string::String>,
+        ///How the subscription is counted (e.g. `User-based`).
+        #[serde(
+            rename = "subscriptionModel",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub subscription_model: ::std::option::Option<::std::string::String>,
+        ///The name of the subscription.
+        #[serde(
+            rename = "subscriptionName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub subscription_name: ::std::option::Option<::std::string::String>,
+    }
+    ///A customer's user seats of one tenant type, summed over its tenants of that type.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TenantSeatOverview {
+        ///The number of assigned user seats, over the customer's tenants of the type.
+        #[serde(rename = "assignedUserSeat")]
+        pub assigned_user_seat: i64,
+        ///The number of available user seats, over the customer's tenants of the type.
+        #[serde(rename = "availableUserSeat")]
+        pub available_user_seat: i64,
+        ///The tenant type, as requested. Known values (declared without `enum` so that a
+        ///type added later still decodes):
+        ///* `0` - Microsoft 365
+        ///* `1` - Salesforce
+        ///* `2` - Google
+        ///* `3` - Dynamics 365
+        ///
+        #[serde(
+            rename = "type",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub type_: ::std::option::Option<i32>,
     }
     ///One tenant of the customer and its user seats (paginated report).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -395,7 +741,9 @@ pub mod types {
 ///
 ///The part of the AvePoint Graph API (Elements partner API) that reports how many user
 ///seats of a customer's third-party tenants (Microsoft 365, Salesforce, Google,
-///Dynamics 365) are assigned and available, and that lists the partner's customers.
+///Dynamics 365) are assigned and available, that lists the partner's customers, and the
+///licensing family around the seats report: a customer's seat overview per tenant type,
+///the seats it holds of each AvePoint product, and its services (subscriptions).
 ///
 ///Hand-written from AvePoint's public documentation ("Retrieve customer tenant assigned
 ///user seats", its paginated `tenants/batch` sibling and the customers listing).
@@ -673,6 +1021,190 @@ impl Client {
             .build()?;
         let info = OperationInfo {
             operation_id: "list_customers_batch",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Retrieve a customer's seat overview of one tenant type
+    ///
+    ///Returns the customer's user seats of one tenant type, summed over all its tenants of
+    ///that type: the overview equals the sum of the rows of the seats report for the same
+    ///customer and type.
+    ///
+    ///
+    ///Sends a `GET` request to `/partner/external/v3/general/customers/{customerId}/3rd-party-products/type/{type}/overview`
+    ///
+    ///Arguments:
+    ///- `customer_id`: The ID of the customer (a GUID in practice; treat it as an opaque string, it is
+    ///percent-encoded into the path).
+    ///
+    ///- `type_`: The tenant type of the customer:
+    ///* `0` - Microsoft 365
+    ///* `1` - Salesforce
+    ///* `2` - Google
+    ///* `3` - Dynamics 365
+    ///
+    ///
+    pub async fn retrieve_customer_tenant_seat_overview<'a>(
+        &'a self,
+        customer_id: &'a types::RetrieveCustomerTenantSeatOverviewCustomerId,
+        type_: &'a types::TenantType,
+    ) -> Result<ResponseValue<types::TenantSeatOverview>, Error<ByteStream>> {
+        let url = format!(
+            "{}/partner/external/v3/general/customers/{}/3rd-party-products/type/{}/overview",
+            self.baseurl,
+            encode_path(&customer_id.to_string()),
+            encode_path(&type_.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "retrieve_customer_tenant_seat_overview",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Retrieve the user seats a customer holds of one AvePoint product
+    ///
+    ///Returns how many user seats of one AvePoint product the customer holds. A `404`
+    ///means the customer (or its subscription of that product) was not found.
+    ///
+    ///
+    ///Sends a `GET` request to `/partner/external/v3/general/customers/{customerId}/avpt-products/type/{productType}/overview`
+    ///
+    ///Arguments:
+    ///- `customer_id`: The ID of the customer (a GUID in practice; treat it as an opaque string, it is
+    ///percent-encoded into the path).
+    ///
+    ///- `product_type`: The AvePoint product code (see `ProductTypeCode` for the known values; codes
+    ///are added over time, so any non-negative integer may be sent).
+    ///
+    ///
+    pub async fn retrieve_customer_product_seats<'a>(
+        &'a self,
+        customer_id: &'a types::RetrieveCustomerProductSeatsCustomerId,
+        product_type: i64,
+    ) -> Result<ResponseValue<types::ProductSeatOverview>, Error<ByteStream>> {
+        let url = format!(
+            "{}/partner/external/v3/general/customers/{}/avpt-products/type/{}/overview",
+            self.baseurl,
+            encode_path(&customer_id.to_string()),
+            encode_path(&product_type.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "retrieve_customer_product_seats",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Retrieve the services (subscriptions) of a customer
+    ///
+    ///Returns the customer's AvePoint subscriptions, one entry of `products` per service.
+    ///Every field of a product is a string on the wire, numbers and dates included
+    ///(`"25"`, `"0/1 GB"`, `"2025/09/30"`), and the string `"N/A"` stands for "no value"
+    ///in any of them.
+    ///
+    ///
+    ///Sends a `GET` request to `/partner/external/v3/general/customers/{customerId}/services`
+    ///
+    ///Arguments:
+    ///- `customer_id`: The ID of the customer (a GUID in practice; treat it as an opaque string, it is
+    ///percent-encoded into the path).
+    ///
+    ///
+    pub async fn retrieve_customer_services<'a>(
+        &'a self,
+        customer_id: &'a types::RetrieveCustomerServicesCustomerId,
+    ) -> Result<ResponseValue<types::CustomerServices>, Error<ByteStream>> {
+        let url = format!(
+            "{}/partner/external/v3/general/customers/{}/services",
+            self.baseurl,
+            encode_path(&customer_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "retrieve_customer_services",
         };
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;

@@ -6,7 +6,9 @@
 //! OAuth 2.0, token caching, retries and typed errors. This crate is the thin, faithful layer
 //! underneath: one method per operation of the spec, nothing more:
 //! `retrieve_customer_tenant_user_seats` (the seats report), `retrieve_customer_tenants_batch`
-//! (its paginated sibling) and `list_customers_batch` (the partner's customers, paginated).
+//! (its paginated sibling), `list_customers_batch` (the partner's customers, paginated),
+//! and the licensing family: `retrieve_customer_tenant_seat_overview`,
+//! `retrieve_customer_product_seats` and `retrieve_customer_services`.
 //! Integer codes in responses that may gain values (`jobStatus`, `managementMode`, a
 //! tenant's `type`) are plain `i32`s here, so unknown values decode.
 //!

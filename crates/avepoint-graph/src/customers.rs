@@ -6,7 +6,6 @@
 //! [`ManagementMode`], which keep a value this version does not know as `Unknown(code)`
 //! instead of failing, so a status AvePoint adds later does not break a listing.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -18,63 +17,8 @@ use tracing::Instrument as _;
 
 use crate::client::{Client, OperationScopes};
 use crate::error::{CUSTOMERS_OPERATION, Error};
+use crate::open_code::open_code_enum;
 use crate::paging::{self, DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, FetchPage, Page, PageStream};
-
-/// Implements `From<i32>`/`Into<i32>` and an integer JSON Schema for a code enum with an
-/// `Unknown(i32)` variant.
-macro_rules! open_code_enum {
-    ($name:ident, $schema_name:literal, $description:literal, [$($variant:ident = $code:literal),+ $(,)?]) => {
-        impl $name {
-            /// The wire integer.
-            pub fn code(self) -> i32 {
-                match self {
-                    $(Self::$variant => $code,)+
-                    Self::Unknown(code) => code,
-                }
-            }
-
-            /// The value of a wire integer; one this version does not know is kept as
-            /// `Unknown(code)`.
-            pub fn from_code(code: i32) -> Self {
-                match code {
-                    $($code => Self::$variant,)+
-                    other => Self::Unknown(other),
-                }
-            }
-
-            /// Whether this is a value this version knows.
-            pub fn is_known(self) -> bool {
-                !matches!(self, Self::Unknown(_))
-            }
-        }
-
-        impl From<i32> for $name {
-            fn from(code: i32) -> Self {
-                Self::from_code(code)
-            }
-        }
-
-        impl From<$name> for i32 {
-            fn from(value: $name) -> i32 {
-                value.code()
-            }
-        }
-
-        impl JsonSchema for $name {
-            fn schema_name() -> Cow<'static, str> {
-                Cow::Borrowed($schema_name)
-            }
-
-            fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                schemars::json_schema!({
-                    "type": "integer",
-                    "format": "int32",
-                    "description": $description,
-                })
-            }
-        }
-    };
-}
 
 /// The status of a customer's backup jobs (`jobStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -100,7 +44,7 @@ pub enum JobStatus {
 }
 
 open_code_enum!(
-    JobStatus,
+    JobStatus: i32,
     "JobStatus",
     "The status of the customer's backup jobs: 0 N/A, 1 Working, 2 Failed, 3 Waiting for configuration, 4 Multiple issues found, 5 Finished with exception, 6 No backup updates; other values may be added.",
     [
@@ -167,7 +111,7 @@ pub enum ManagementMode {
 }
 
 open_code_enum!(
-    ManagementMode,
+    ManagementMode: i32,
     "ManagementMode",
     "Who manages the customer's services: 0 customer-managed, 1 partner-managed, 2 to be configured; other values may be added.",
     [CustomerManaged = 0, PartnerManaged = 1, ToBeConfigured = 2]

@@ -19,6 +19,11 @@
 //! * retries of transient failures with capped, jittered backoff that honours `Retry-After`,
 //!   bounded by attempts and an overall deadline ([`RetryPolicy`]);
 //! * one [`Error`] type whose variants tell what to do, and which never contains a secret;
+//! * the licensing family: a customer's seat overview per tenant type
+//!   ([`Client::seat_overview`]), the seats it holds of an AvePoint product
+//!   ([`Client::product_seats`], [`ProductType`] with the backup product of each tenant
+//!   type) and its services ([`Client::services`], every field kept as sent next to its
+//!   parsed value);
 //! * `tracing` spans per call and per attempt.
 //!
 //! # Example
@@ -74,9 +79,14 @@ mod client;
 mod customers;
 mod environment;
 pub mod error;
+mod open_code;
+mod operation;
+mod overview;
 pub mod paging;
+mod products;
 pub mod retry;
 mod seats_batch;
+mod services;
 mod types;
 
 pub use auth::{
@@ -92,10 +102,18 @@ pub use environment::{DataCenter, Endpoints};
 pub use error::{
     ApiError, AuthenticationError, DisplayDuration, Error, GiveUpReason, Result, RetryLimit,
 };
+pub use overview::SeatOverview;
 pub use paging::{MAX_PAGE_SIZE, Page, PageStream};
+pub use products::{ProductSeats, ProductType};
 pub use retry::{RetryPolicy, Sleeper};
 pub use seats_batch::{ReportedTenantType, TenantSeatsBatchRequest, TenantSeatsRecord};
+pub use services::{
+    Capacity, CustomerServices, NOT_APPLICABLE, ServiceField, ServiceProduct, UnparsableField,
+};
 pub use types::{ParseEnumError, SeatStatus, TenantSeats, TenantType};
+
+/// The date type of customer services' dates ([`ServiceProduct::expiration_date`], ...).
+pub use time::Date;
 
 /// The generated raw client this crate wraps, for operations or details the wrapper does not
 /// cover.

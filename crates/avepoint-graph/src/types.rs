@@ -21,6 +21,17 @@ pub struct ParseEnumError {
     valid: &'static str,
 }
 
+impl ParseEnumError {
+    /// `input` is not a valid `what`; `valid` says what is.
+    pub(crate) fn new(input: &str, what: &'static str, valid: &'static str) -> Self {
+        Self {
+            input: input.to_owned(),
+            what,
+            valid,
+        }
+    }
+}
+
 /// The kind of third-party tenant a customer has (the path parameter `type`).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
