@@ -92,6 +92,22 @@ impl Credentials {
         }
     }
 
+    /// A redactor of every secret these credentials send or hold: the client secret, the
+    /// static token, the certificate's password.
+    pub(crate) fn redactor(&self) -> crate::redact::Redactor {
+        let mut redactor = crate::redact::Redactor::new();
+        match self {
+            Self::ClientSecret { secret, .. } | Self::StaticToken(secret) => redactor.add(secret),
+            Self::Certificate { certificate, .. } => {
+                if let Some(password) = certificate.password() {
+                    redactor.add(password);
+                }
+            }
+            Self::Provider(_) => {}
+        }
+        redactor
+    }
+
     /// Refuses credentials that cannot work (an empty client id, secret or token) before
     /// anything is sent.
     pub(crate) fn validate(&self) -> Result<(), Error> {
