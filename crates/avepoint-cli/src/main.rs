@@ -10,6 +10,7 @@ mod config;
 mod connect;
 mod customers;
 mod demo;
+mod diag;
 mod exit;
 mod fleet;
 mod input;
@@ -18,6 +19,7 @@ mod output;
 mod progress;
 mod render;
 mod seats;
+mod shutdown;
 mod work;
 
 use std::process::ExitCode;
@@ -37,7 +39,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: could not start the async runtime: {e}");
+            diag::diag!("error: could not start the async runtime: {e}");
             return Status::SomeFailed.into();
         }
     };
@@ -54,7 +56,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(status) => status.into(),
         Err(fatal) => {
-            eprintln!("error: {fatal}");
+            diag::diag!("error: {fatal}");
             fatal.status.into()
         }
     }

@@ -14,11 +14,13 @@ use indicatif::ProgressBar;
 use crate::cli::{Endpoint, Order, SeatsArgs};
 use crate::connect;
 use crate::demo::Demo;
+use crate::diag::diag;
 use crate::exit::{Fatal, Status};
 use crate::fleet;
 use crate::input::{Item, Source};
 use crate::output::{self, Layout, Sink};
 use crate::progress::{self, quiet};
+use crate::shutdown::{self, Stop};
 use crate::work::{CustomerRef, Target, Work, per_type};
 
 /// The fan-out's input.
@@ -173,7 +175,10 @@ struct Tally<'a> {
     failed: u64,
     /// The customers listed before the listing failed, when it did.
     listing_stopped: Option<u64>,
-    interrupted: bool,
+    /// The signal that stopped the run, when one did.
+    stopped: Option<Stop>,
+    /// Whether the API refused the token (after the SDK's refresh): the run stops early.
+    refused: bool,
 }
 
 impl Tally<'_> {
@@ -199,22 +204,22 @@ impl Tally<'_> {
                 self.failed += 1;
                 self.status = self.status.max(Status::of_call_error(&e));
                 let what = describe(&target, self.several_types);
-                quiet(progress, || eprintln!("error: customer {what}: {e}"));
+                quiet(progress, || diag!("error: customer {what}: {e}"));
             }
             Done::Invalid { message, .. } => {
                 self.total += 1;
                 self.failed += 1;
                 self.status = self.status.max(Status::SomeFailed);
-                quiet(progress, || eprintln!("error: {message}"));
+                quiet(progress, || diag!("error: {message}"));
             }
             Done::ListingFailed { error, listed, .. } => {
                 self.status = self.status.max(Status::of_listing_error(&error, listed));
                 self.listing_stopped = Some(listed);
                 quiet(progress, || {
                     if listed == 0 {
-                        eprintln!("error: could not list the customers: {error}");
+                        diag!("error: could not list the customers: {error}");
                     } else {
-                        eprintln!(
+                        diag!(
                             "error: the customers listing failed after {listed} customer(s): {error}"
                         );
                     }
@@ -225,12 +230,12 @@ impl Tally<'_> {
     }
 }
 
-/// A report in an error line: the customer ID (escaped), its organization when known, and
-/// the type when the run asked for several.
+/// A report in an error line: the customer ID, its organization when known, and the type
+/// when the run asked for several (the line is escaped when written, see [`diag!`]).
 fn describe(target: &Target, several_types: bool) -> String {
-    let mut what = target.customer.id.escape_debug().to_string();
+    let mut what = target.customer.id.clone();
     if let Some(name) = &target.customer.organization {
-        what.push_str(&format!(" ({})", name.escape_debug()));
+        what.push_str(&format!(" ({name})"));
     }
     if several_types {
         what.push(' ');
@@ -260,7 +265,8 @@ impl Job {
             total: 0,
             failed: 0,
             listing_stopped: None,
-            interrupted: false,
+            stopped: None,
+            refused: false,
         };
         if let Err(e) = self.fan_out(input, &mut tally).await {
             return write_failed(&e, tally.status);
@@ -271,7 +277,8 @@ impl Job {
             total,
             failed,
             listing_stopped,
-            interrupted,
+            stopped,
+            refused,
             ..
         } = tally;
         if let Err(e) = quiet(progress, || sink.finish()) {
@@ -284,7 +291,7 @@ impl Job {
         };
         if failed > 0 {
             quiet(progress, || {
-                eprintln!(
+                diag!(
                     "error: {failed} of {total} {unit}{} failed",
                     if total == 1 { "" } else { "s" }
                 );
@@ -292,18 +299,28 @@ impl Job {
         }
         if let Some(listed) = listing_stopped.filter(|&n| n > 0) {
             quiet(progress, || {
-                eprintln!(
+                diag!(
                     "error: the customers listing is incomplete; the output holds the seats of the {listed} customer(s) listed"
                 );
             });
         }
-        if interrupted {
+        if refused {
             quiet(progress, || {
-                eprintln!("error: interrupted after {total} {unit}(s); the output holds those")
+                diag!(
+                    "error: stopped early: the API refused the access token even after a refresh; check the app's credentials and permissions in Elements"
+                )
             });
-            status = Status::Interrupted;
         }
-        tracing::info!(reports = total, failed, interrupted, "done");
+        if let Some(stop) = stopped {
+            quiet(progress, || {
+                diag!(
+                    "error: {} after {total} {unit}(s); the output holds those",
+                    stop.describe()
+                )
+            });
+            status = stop.status();
+        }
+        tracing::info!(reports = total, failed, stopped = ?stopped, refused, "done");
         Ok(status)
     }
 
@@ -314,14 +331,20 @@ impl Job {
         let mut input_done = false;
         let mut in_flight = FuturesUnordered::new();
         let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
+        // The reports started and not written yet, to name them if the run stops early.
+        let mut unreported: BTreeMap<u64, Target> = BTreeMap::new();
         let (mut started, mut next_out) = (0u64, 0u64);
-        // Ctrl-C stops the fan-out; what was fetched is written and the output is closed.
-        let ctrl_c = tokio::signal::ctrl_c();
-        tokio::pin!(ctrl_c);
-        let mut watch_ctrl_c = true;
+        // Ctrl-C or SIGTERM stops the fan-out; what was fetched is written, the output is
+        // closed and the reports left unfinished are named.
+        let stop = shutdown::requested();
+        tokio::pin!(stop);
+        let mut watch_stop = true;
         loop {
-            // Done: `else` below never fires while the Ctrl-C branch is still armed.
+            // Done: `else` below never fires while the stop branch is still armed.
             if input_done && in_flight.is_empty() {
+                break;
+            }
+            if tally.refused {
                 break;
             }
             let room = in_flight.len() < self.concurrency
@@ -333,6 +356,14 @@ impl Job {
                         && !matches!(done, Done::ListingFailed { .. })
                     {
                         pb.inc(1);
+                    }
+                    unreported.remove(&done.seq());
+                    // The API refused the token even after the SDK's refresh: every other
+                    // call would fail the same way, so the run stops here.
+                    if let Done::Report { result: Err(e), .. } = &done
+                        && Status::of_call_error(e) == Status::Authentication
+                    {
+                        tally.refused = true;
                     }
                     match self.order {
                         Order::Arrival => tally.report(done)?,
@@ -348,27 +379,45 @@ impl Job {
                 // Cancel-safe: the input streams keep their pending read or page fetch.
                 work = input.next(), if room && !input_done => match work {
                     Some(work) => {
+                        if let Work::Report(target) = &work {
+                            unreported.insert(started, target.clone());
+                        }
                         in_flight.push(self.fetch(started, work));
                         started += 1;
                     }
                     None => input_done = true,
                 },
-                signal = &mut ctrl_c, if watch_ctrl_c => {
-                    if signal.is_ok() {
-                        tally.interrupted = true;
+                signal = &mut stop, if watch_stop => {
+                    if let Some(signal) = signal {
+                        tally.stopped = Some(signal);
                         break;
                     }
                     // No signal handler: keep going without one.
-                    watch_ctrl_c = false;
+                    watch_stop = false;
                 }
                 else => break,
             }
         }
         drop(in_flight);
-        // Sequence numbers are contiguous, so nothing is left; flush defensively anyway.
+        // After a complete run nothing is left. After a stop, the reports that finished
+        // while an earlier one was still running are written, in input order.
         for (_, done) in std::mem::take(&mut waiting) {
             tally.report(done)?;
         }
+        // The reports still running when the run stopped: named, so none is lost silently.
+        let why = match tally.stopped {
+            Some(stop) => stop.describe(),
+            None => "the run stopped early",
+        };
+        let several_types = self.several_types;
+        quiet(tally.progress, || {
+            for target in unreported.values() {
+                diag!(
+                    "error: customer {}: not reported ({why} before its answer arrived)",
+                    describe(target, several_types)
+                );
+            }
+        });
         Ok(())
     }
 

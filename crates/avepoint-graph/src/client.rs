@@ -502,7 +502,7 @@ impl TenantUserSeatsRequest {
         let span = tracing::info_span!(
             "avepoint.call",
             operation = SEATS_OPERATION,
-            customer_id = %self.customer_id,
+            customer_id = %crate::escape::escape_control(&self.customer_id),
             tenant_type = %self.tenant_type,
         );
         let started = Instant::now();

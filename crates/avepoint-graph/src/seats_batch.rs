@@ -281,7 +281,7 @@ async fn fetch_page(
     let span = tracing::info_span!(
         "avepoint.call",
         operation = TENANTS_BATCH_OPERATION,
-        customer_id = %target.customer_label,
+        customer_id = %crate::escape::escape_control(&target.customer_label),
         tenant_type = %target.tenant_type,
         page_index = index.get(),
         page_size = size.get(),

@@ -338,9 +338,10 @@ async fn a_persistent_401_stops_refreshing_and_fails_fast() {
         assert_eq!(error.status(), Some(401), "{error}");
     }
     let (tokens, api) = (h.token_requests().await, h.api_requests().await);
-    // One token up front, one forced refresh; the calls in flight when the breaker opened
-    // made their call and their replay.
-    assert_eq!(tokens, 2, "{tokens} token requests");
+    // One token up front, one forced refresh (at most one more by a call whose first
+    // attempt used the refreshed token before the breaker opened); the calls in flight when
+    // the breaker opened made their call and their replay.
+    assert!(tokens <= 3, "{tokens} token requests");
     assert!(api <= 2 * 8 + 8, "{api} API calls");
     // Later calls fail at once, sending nothing.
     let error = client
