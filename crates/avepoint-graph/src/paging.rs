@@ -57,6 +57,10 @@ pub const DEFAULT_PAGE_SIZE: u32 = MAX_PAGE_SIZE;
 /// customer's tenants. It also bounds the memory of the walk's duplicate check.
 pub const DEFAULT_MAX_PAGES: u32 = 5_000;
 
+/// The absolute cap on the pages of one customer's tenants report: 1,000 pages, i.e. 100,000
+/// tenants at the default page size. The report is collected in memory, so its cap is lower.
+pub const DEFAULT_MAX_TENANT_PAGES: u32 = 1_000;
+
 /// The default budget of time spent waiting for the pages of one walk: 15 minutes.
 pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(15 * 60);
 

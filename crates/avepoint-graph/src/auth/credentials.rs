@@ -313,4 +313,23 @@ mod tests {
         assert_eq!(received[0].url.path(), "/connect/token");
         assert!(!format!("{provider:?}").contains(SECRET));
     }
+
+    #[test]
+    fn the_redactor_knows_the_secret_the_token_and_the_certificate_password() {
+        let text = |c: &Credentials| {
+            c.redactor()
+                .scrub("a hunter2-client-secret-value b demo-password c static-token-value")
+        };
+        let by_secret = Credentials::client_secret("app", SECRET);
+        assert!(!text(&by_secret).contains(SECRET));
+        let by_token = Credentials::static_token("static-token-value");
+        assert!(!text(&by_token).contains("static-token-value"));
+        let pfx = include_bytes!("../../../avepoint-fake/fixtures/demo.pfx");
+        let certificate =
+            ClientCertificate::from_pkcs12(pfx, &Secret::new("demo-password")).expect("demo.pfx");
+        let by_certificate = Credentials::certificate("app", certificate);
+        assert!(!text(&by_certificate).contains("demo-password"));
+        assert!(format!("{by_certificate:?}").contains("ClientCertificate"));
+        assert!(!format!("{by_certificate:?}").contains("demo-password"));
+    }
 }
