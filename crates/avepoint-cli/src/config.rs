@@ -74,14 +74,19 @@ pub(crate) fn client_builder(
         builder = builder.retry_policy(RetryPolicy::default().max_attempts(attempts));
     }
     let credentials = credentials(args, env)?;
+    // The URLs as configured, not yet checked: logged without user info or query.
     tracing::info!(
         region = region.name(),
-        base_url = non_empty(&args.base_url)
-            .as_deref()
-            .unwrap_or(region.api_base_url()),
-        token_url = non_empty(&args.token_url)
-            .as_deref()
-            .unwrap_or(region.token_url()),
+        base_url = %avepoint_graph::redact_url_text(
+            non_empty(&args.base_url)
+                .as_deref()
+                .unwrap_or(region.api_base_url())
+        ),
+        token_url = %avepoint_graph::redact_url_text(
+            non_empty(&args.token_url)
+                .as_deref()
+                .unwrap_or(region.token_url())
+        ),
         client_id = credentials.client_id().unwrap_or_default(),
         "configured the AvePoint client"
     );
@@ -167,8 +172,11 @@ fn credentials(args: &ConnectionArgs, env: EnvLookup<'_>) -> Result<Credentials,
 
 /// Reads a secret from a file, dropping trailing line breaks; an empty secret is refused.
 pub(crate) fn read_secret_file(path: &Path, flag: &str) -> Result<Secret, Fatal> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Fatal::usage(format!("{flag}: could not read {}: {e}", path.display())))?;
+    let bytes = avepoint_graph::body::read_file_capped(
+        path,
+        avepoint_graph::body::MAX_CREDENTIAL_FILE_BYTES,
+    )
+    .map_err(|e| Fatal::usage(format!("{flag}: could not read {}: {e}", path.display())))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Fatal::usage(format!("{flag}: {} is not UTF-8 text", path.display())))?;
     let secret = text.trim_end_matches(['\n', '\r']);
@@ -263,6 +271,8 @@ mod tests {
         assert_eq!(s.expose(), "abc ");
         std::fs::write(&file, "\n").expect("write");
         assert!(read_secret_file(&file, "--f").is_err());
+        let e = read_secret_file(Path::new("/dev/zero"), "--f").expect_err("endless");
+        assert!(e.message.contains("larger than"), "{}", e.message);
         let missing = dir.path().join("missing");
         let e = read_secret_file(&missing, "--f").expect_err("missing");
         assert_eq!(e.status, Status::Usage);

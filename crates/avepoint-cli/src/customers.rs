@@ -14,9 +14,11 @@ use serde::Serialize;
 use crate::cli::{CustomersArgs, OutputFormat};
 use crate::connect;
 use crate::demo::Demo;
+use crate::diag::diag;
 use crate::exit::{Fatal, Status};
 use crate::render::{CsvRecords, JsonArray, Table, cell, count};
 use crate::sdk_error::Described;
+use crate::shutdown;
 
 /// The `csv` columns, in order.
 pub(crate) const CSV_COLUMNS: [&str; 11] = [
@@ -52,19 +54,20 @@ pub(crate) async fn run(args: CustomersArgs) -> Result<Status, Fatal> {
     let mut listed = 0u64;
     let written = async {
         sink.begin()?;
-        let ctrl_c = tokio::signal::ctrl_c();
-        tokio::pin!(ctrl_c);
-        let mut watch_ctrl_c = true;
+        // Ctrl-C or SIGTERM stops the listing; what was listed is written, JSON closed.
+        let stop = shutdown::requested();
+        tokio::pin!(stop);
+        let mut watch_stop = true;
         loop {
             tokio::select! {
                 biased;
-                signal = &mut ctrl_c, if watch_ctrl_c => {
-                    if signal.is_ok() {
-                        eprintln!("error: interrupted after {listed} customer(s); the output holds those");
-                        status = Status::Interrupted;
+                signal = &mut stop, if watch_stop => {
+                    if let Some(signal) = signal {
+                        diag!("error: {} after {listed} customer(s); the output holds those", signal.describe());
+                        status = signal.status();
                         break;
                     }
-                    watch_ctrl_c = false;
+                    watch_stop = false;
                 }
                 next = customers.next() => match next {
                     Some(Ok(customer)) => {
@@ -74,9 +77,9 @@ pub(crate) async fn run(args: CustomersArgs) -> Result<Status, Fatal> {
                     Some(Err(e)) => {
                         status = Status::of_listing_error(&e, listed);
                         if listed == 0 {
-                            eprintln!("error: could not list the customers: {}", Described(&e));
+                            diag!("error: could not list the customers: {}", Described(&e));
                         } else {
-                            eprintln!(
+                            diag!(
                                 "error: the customers listing failed after {listed} customer(s): {}; the output holds those",
                                 Described(&e)
                             );

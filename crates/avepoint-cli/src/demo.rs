@@ -21,7 +21,7 @@ impl Demo {
                 status: Status::SomeFailed,
                 message: format!("could not start the demo service: {e}"),
             })?;
-        eprintln!(
+        crate::diag::diag!(
             "note: demo mode: querying a built-in fake AvePoint service at {} with demo data and demo credentials (nothing leaves this machine)",
             server.base_url()
         );

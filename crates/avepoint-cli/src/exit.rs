@@ -8,6 +8,7 @@
 //! | 3 | authentication failed: no access token could be obtained, or the API refused it (also a customers listing refused with 401/403 before any customer) |
 //! | 4 | `reconcile --fail-on`: a row has one of the named statuses (and no customer failed) |
 //! | 130 | interrupted by Ctrl-C; the rows fetched so far are written and the JSON array closed |
+//! | 143 | terminated by SIGTERM; the same as 130 |
 
 use std::fmt;
 use std::process::ExitCode;
@@ -31,7 +32,9 @@ Exit codes:
      refused the token (also: the customers listing answered 401/403)
   4  reconcile --fail-on STATUS,...: every customer was reported and at least
      one row has one of the named statuses (a failure, 1, takes precedence)
-  130 interrupted (Ctrl-C): the rows fetched so far are written, JSON is closed";
+  130 interrupted (Ctrl-C): the rows fetched so far are written, JSON is closed,
+      the customers left unreported are named on stderr
+  143 terminated (SIGTERM): the same as 130";
 
 /// How a run ended, from best to worst; the worst outcome of all customers wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -49,6 +52,8 @@ pub(crate) enum Status {
     Authentication,
     /// Exit code 130: stopped by Ctrl-C (the output written so far is complete and valid).
     Interrupted,
+    /// Exit code 143: stopped by SIGTERM (the output written so far is complete and valid).
+    Terminated,
 }
 
 impl Status {
@@ -61,6 +66,7 @@ impl Status {
             Self::Usage => 2,
             Self::Authentication => 3,
             Self::Interrupted => 130,
+            Self::Terminated => 143,
         }
     }
 

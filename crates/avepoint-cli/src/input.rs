@@ -135,13 +135,22 @@ fn read_all(source: Source, tx: &mpsc::Sender<Item>) {
                 Err(_) => Some(Item::Invalid(format!(
                     "{name} line {line_no}: not valid UTF-8; skipped"
                 ))),
-                Ok(text) => match text.trim() {
-                    id @ ("." | "..") => Some(Item::Invalid(format!(
-                        "{name} line {line_no}: `{id}` is not a customer ID (URL path normalisation would change it); skipped"
-                    ))),
-                    id => (!id.is_empty() && !id.starts_with('#'))
-                        .then(|| Item::Customer(id.to_owned())),
-                },
+                Ok(text) => {
+                    // A UTF-8 byte order mark (Windows editors write one) is not part of the
+                    // first customer ID.
+                    let text = if line_no == 1 {
+                        text.strip_prefix('\u{feff}').unwrap_or(text)
+                    } else {
+                        text
+                    };
+                    match text.trim() {
+                        id @ ("." | "..") => Some(Item::Invalid(format!(
+                            "{name} line {line_no}: `{id}` is not a customer ID (URL path normalisation would change it); skipped"
+                        ))),
+                        id => (!id.is_empty() && !id.starts_with('#'))
+                            .then(|| Item::Customer(id.to_owned())),
+                    }
+                }
             },
             Err(e) => {
                 let _ = tx.blocking_send(Item::Invalid(format!(
@@ -183,6 +192,14 @@ fn read_line_capped(
             Some(i) => (&available[..i], Some(i + 1)),
             None => (available, None),
         };
+        // Text holds no NUL byte: `/dev/zero` or a binary file would otherwise be read for
+        // ever, as one endless line.
+        if chunk.contains(&0) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "it holds NUL bytes, so it is not a text file of customer IDs",
+            ));
+        }
         let room = cap.saturating_sub(buf.len());
         if chunk.len() > room {
             truncated = true;
@@ -248,6 +265,29 @@ mod tests {
                 if a.starts_with("g line 1: `..` is not a customer ID") && b.starts_with("g line 2: `.`")),
             "{items:?}"
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_id() {
+        let text = "\u{feff}id-1\n\u{feff}id-2\n".as_bytes().to_vec();
+        let source = Source::from_reader(vec![], "ids.txt", std::io::Cursor::new(text));
+        assert_eq!(
+            collect(source),
+            vec![
+                Item::Customer("id-1".into()),
+                // Only at the start of the file is it a byte order mark.
+                Item::Customer("\u{feff}id-2".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_binary_file_stops_the_reading() {
+        let source =
+            Source::from_reader(vec![], "zero", std::io::BufReader::new(std::io::repeat(0)));
+        let items = collect(source);
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert!(matches!(&items[0], Item::Invalid(m) if m.contains("NUL")));
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod config;
 mod connect;
 mod customers;
 mod demo;
+mod diag;
 mod exit;
 mod fanout;
 mod fleet;
@@ -29,6 +30,7 @@ mod sdk_error;
 mod seats;
 mod selection;
 mod services;
+mod shutdown;
 mod work;
 
 use std::process::ExitCode;
@@ -48,7 +50,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: could not start the async runtime: {e}");
+            diag::diag!("error: could not start the async runtime: {e}");
             return Status::SomeFailed.into();
         }
     };
@@ -84,7 +86,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(status) => status.into(),
         Err(fatal) => {
-            eprintln!("error: {fatal}");
+            diag::diag!("error: {fatal}");
             fatal.status.into()
         }
     }

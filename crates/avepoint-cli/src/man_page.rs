@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory as _};
 
 use crate::cli::Cli;
+use crate::diag::diag;
 use crate::exit::{Fatal, Status};
 
 /// `avepoint man`.
@@ -38,7 +39,7 @@ pub(crate) fn run(args: &ManArgs) -> Result<Status, Fatal> {
                 status: Status::SomeFailed,
                 message: format!("could not write the manual pages to {}: {e}", dir.display()),
             })?;
-            eprintln!("wrote the manual pages to {}", dir.display());
+            diag!("wrote the manual pages to {}", dir.display());
         }
         None => {
             let mut page = Vec::new();

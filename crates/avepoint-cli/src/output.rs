@@ -204,17 +204,47 @@ impl<W: Write> TableWriter<W> {
     }
 }
 
-/// Seats summed over some reports.
+/// Seats summed over some reports, with checked arithmetic: a sum past `u64::MAX` is
+/// marked, never saturated or wrapped in silence.
 #[derive(Default)]
 struct Totals {
     tenants: u64,
-    available: u64,
-    assigned: u64,
+    available: Sum,
+    assigned: Sum,
     /// Every customer whose report came back.
     queried: HashSet<String>,
     /// The customers owning at least one of the tenants.
     owners: HashSet<String>,
 }
+
+/// A checked sum: `None` once it overflowed.
+#[derive(Clone, Copy)]
+struct Sum(Option<u64>);
+
+impl Default for Sum {
+    fn default() -> Self {
+        Self(Some(0))
+    }
+}
+
+impl Sum {
+    fn add(&mut self, n: u64) {
+        self.0 = self.0.and_then(|s| s.checked_add(n));
+    }
+
+    fn overflowed(self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The table cell: the sum, or `overflow`.
+    fn cell(self) -> String {
+        self.0
+            .map_or_else(|| OVERFLOW.to_owned(), |s| s.to_string())
+    }
+}
+
+/// What a total that overflowed shows.
+const OVERFLOW: &str = "overflow";
 
 impl Totals {
     fn add(&mut self, report: &TableReport) {
@@ -227,8 +257,8 @@ impl Totals {
         }
         for t in &report.tenants {
             self.tenants += 1;
-            self.available = self.available.saturating_add(t.available_seats);
-            self.assigned = self.assigned.saturating_add(t.assigned_seats);
+            self.available.add(t.available_seats);
+            self.assigned.add(t.assigned_seats);
         }
     }
 
@@ -334,8 +364,8 @@ impl<W: Write> Sink for TableWriter<W> {
                         kind.to_owned(),
                         String::new(),
                         totals.summary(),
-                        totals.available.to_string(),
-                        totals.assigned.to_string(),
+                        totals.available.cell(),
+                        totals.assigned.cell(),
                     ],
                 ));
             }
@@ -347,10 +377,16 @@ impl<W: Write> Sink for TableWriter<W> {
                 String::new(),
                 String::new(),
                 grand.summary(),
-                grand.available.to_string(),
-                grand.assigned.to_string(),
+                grand.available.cell(),
+                grand.assigned.cell(),
             ],
         ));
+        if grand.available.overflowed() || grand.assigned.overflowed() {
+            crate::diag::diag!(
+                "error: a seat total is larger than {} and cannot be shown; the TOTAL row says `{OVERFLOW}` (the service reported implausible seat counts; the rows above are as reported)",
+                u64::MAX
+            );
+        }
         table.write_to(&mut self.out)
     }
 }
@@ -531,6 +567,26 @@ cust-c    salesforce  -          (no salesforce tenants)                       0
 TOTAL                            3 tenants of 2 customers (3 queried)         14        24
 ";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn a_total_past_u64_max_says_overflow_instead_of_saturating() {
+        let out = Shared::default();
+        let mut w = TableWriter::new(plain(), out.clone());
+        w.begin().expect("begin");
+        let big = target("c", None, TenantType::Salesforce);
+        w.report(
+            0,
+            &big,
+            &[seats("t1", "a", u64::MAX, 1), seats("t2", "b", 1, 2)],
+        )
+        .expect("row");
+        w.finish().expect("finish");
+        let text = out.text();
+        let total = text.lines().last().expect("TOTAL row");
+        assert!(total.starts_with("TOTAL"), "{text}");
+        assert!(total.ends_with("overflow         3"), "{total}");
+        assert!(!total.contains(&u64::MAX.to_string()), "{total}");
     }
 
     #[test]

@@ -20,13 +20,14 @@ use tokio::sync::Semaphore;
 
 use crate::connect;
 use crate::demo::Demo;
+use crate::diag::diag;
 use crate::exit::{Fatal, Status};
-use crate::fanout::{self, Ended};
+use crate::fanout::{self, Ended, Flow};
 use crate::fleet;
 use crate::input::Source;
-use crate::sdk_error::Described;
 use crate::progress::{self, quiet};
 use crate::rows::{self, Column, Footer, Row, RowSink};
+use crate::sdk_error::Described;
 use crate::seats::write_failed;
 use crate::selection::SelectionArgs;
 use crate::work::{self, CustomerRef, Work};
@@ -208,7 +209,7 @@ impl<C: Licensing> Tally<'_, C> {
             return write_failed(&e, self.status);
         }
         let command = self.command;
-        let ended = fanout::run(
+        let outcome = fanout::run(
             input,
             usize::from(concurrency),
             order,
@@ -222,18 +223,31 @@ impl<C: Licensing> Tally<'_, C> {
                     Work::ListingFailed { error, listed } => Done::ListingFailed { error, listed },
                 }
             },
+            |work| match work {
+                Work::Report(customer) => Some(describe(customer)),
+                _ => None,
+            },
             |done| {
                 if let Some(pb) = progress
                     && !matches!(done, Done::ListingFailed { .. })
                 {
                     pb.inc(1);
                 }
+                // The API refused the token even after the SDK's refresh: every other call
+                // would fail the same way, so the run stops here.
+                if let Done::Customer { result: Err(e), .. } = done
+                    && Status::of_call_error(e) == Status::Authentication
+                {
+                    Flow::Halt
+                } else {
+                    Flow::Continue
+                }
             },
             |done| self.report(done),
         )
         .await;
-        let ended = match ended {
-            Ok(ended) => ended,
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
             Err(e) => return write_failed(&e, self.status),
         };
         if let Err(e) = quiet(progress, || self.sink.finish()) {
@@ -242,7 +256,7 @@ impl<C: Licensing> Tally<'_, C> {
         let (failed, total) = (self.failed, self.total);
         quiet(progress, || {
             if failed > 0 {
-                eprintln!(
+                diag!(
                     "error: {failed} of {total} customer{} failed",
                     if total == 1 { "" } else { "s" }
                 );
@@ -250,7 +264,7 @@ impl<C: Licensing> Tally<'_, C> {
         });
         if let Some(listed) = self.listing_stopped.filter(|&n| n > 0) {
             quiet(progress, || {
-                eprintln!(
+                diag!(
                     "error: the customers listing is incomplete; the output holds the {listed} customer(s) listed"
                 );
             });
@@ -259,11 +273,33 @@ impl<C: Licensing> Tally<'_, C> {
         if self.findings > 0 {
             status = status.max(Status::Findings);
         }
-        if ended == Ended::Interrupted {
+        let why = match outcome.ended {
+            Ended::Complete => None,
+            Ended::Stopped(stop) => {
+                quiet(progress, || {
+                    diag!(
+                        "error: {} after {total} customer(s); the output holds those",
+                        stop.describe()
+                    )
+                });
+                status = stop.status();
+                Some(stop.describe())
+            }
+            Ended::Halted => {
+                quiet(progress, || {
+                    diag!(
+                        "error: stopped early: the API refused the access token even after a refresh; check the app's credentials and permissions in Elements"
+                    )
+                });
+                Some("the run stopped early")
+            }
+        };
+        if let Some(why) = why {
             quiet(progress, || {
-                eprintln!("error: interrupted after {total} customer(s); the output holds those")
+                for what in &outcome.unreported {
+                    diag!("error: customer {what}: not reported ({why} before its answer arrived)");
+                }
             });
-            status = Status::Interrupted;
         }
         tracing::info!(customers = total, failed, findings = self.findings, "done");
         Ok(status)
@@ -281,7 +317,7 @@ impl<C: Licensing> Tally<'_, C> {
                 let what = describe(&customer);
                 quiet(progress, || {
                     for warning in &rows.warnings {
-                        eprintln!("warning: customer {what}: {warning}");
+                        diag!("warning: customer {what}: {warning}");
                     }
                 });
                 if self.organization {
@@ -309,22 +345,24 @@ impl<C: Licensing> Tally<'_, C> {
                 self.failed += 1;
                 self.status = self.status.max(Status::of_call_error(&e));
                 let what = describe(&customer);
-                quiet(progress, || eprintln!("error: customer {what}: {}", Described(&e)));
+                quiet(progress, || {
+                    diag!("error: customer {what}: {}", Described(&e))
+                });
             }
             Done::Invalid(message) => {
                 self.total += 1;
                 self.failed += 1;
                 self.status = self.status.max(Status::SomeFailed);
-                quiet(progress, || eprintln!("error: {message}"));
+                quiet(progress, || diag!("error: {message}"));
             }
             Done::ListingFailed { error, listed } => {
                 self.status = self.status.max(Status::of_listing_error(&error, listed));
                 self.listing_stopped = Some(listed);
                 quiet(progress, || {
                     if listed == 0 {
-                        eprintln!("error: could not list the customers: {}", Described(&error));
+                        diag!("error: could not list the customers: {}", Described(&error));
                     } else {
-                        eprintln!(
+                        diag!(
                             "error: the customers listing failed after {listed} customer(s): {}",
                             Described(&error)
                         );
@@ -338,9 +376,9 @@ impl<C: Licensing> Tally<'_, C> {
 
 /// A customer in a message: its ID (escaped) and organization when known.
 fn describe(customer: &CustomerRef) -> String {
-    let mut what = customer.id.escape_debug().to_string();
+    let mut what = customer.id.clone();
     if let Some(name) = &customer.organization {
-        what.push_str(&format!(" ({})", name.escape_debug()));
+        what.push_str(&format!(" ({name})"));
     }
     what
 }

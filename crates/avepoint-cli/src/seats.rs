@@ -12,6 +12,7 @@ use indicatif::ProgressBar;
 use crate::cli::{Endpoint, Order, SeatsArgs};
 use crate::connect;
 use crate::demo::Demo;
+use crate::diag::diag;
 use crate::exit::{Fatal, Status};
 use crate::fanout;
 use crate::fleet;
@@ -19,6 +20,7 @@ use crate::input::Source;
 use crate::output::{self, Layout, Sink};
 use crate::progress::{self, quiet};
 use crate::sdk_error::Described;
+use crate::shutdown::Stop;
 use crate::work::{self, Target, Work, per_type};
 
 /// The fan-out's input.
@@ -145,7 +147,10 @@ struct Tally<'a> {
     unusable_lines: u64,
     /// The customers listed before the listing failed, when it did.
     listing_stopped: Option<u64>,
-    interrupted: bool,
+    /// The signal that stopped the run, when one did.
+    stopped: Option<Stop>,
+    /// Whether the API refused the token (after the SDK's refresh): the run stops early.
+    refused: bool,
 }
 
 impl Tally<'_> {
@@ -172,22 +177,22 @@ impl Tally<'_> {
                 self.status = self.status.max(Status::of_call_error(&e));
                 let what = describe(&target, self.several_types);
                 quiet(progress, || {
-                    eprintln!("error: customer {what}: {}", Described(&e))
+                    diag!("error: customer {what}: {}", Described(&e))
                 });
             }
             Done::Invalid { message, .. } => {
                 self.unusable_lines += 1;
                 self.status = self.status.max(Status::SomeFailed);
-                quiet(progress, || eprintln!("error: {message}"));
+                quiet(progress, || diag!("error: {message}"));
             }
             Done::ListingFailed { error, listed, .. } => {
                 self.status = self.status.max(Status::of_listing_error(&error, listed));
                 self.listing_stopped = Some(listed);
                 quiet(progress, || {
                     if listed == 0 {
-                        eprintln!("error: could not list the customers: {}", Described(&error));
+                        diag!("error: could not list the customers: {}", Described(&error));
                     } else {
-                        eprintln!(
+                        diag!(
                             "error: the customers listing failed after {listed} customer(s): {}",
                             Described(&error)
                         );
@@ -199,12 +204,12 @@ impl Tally<'_> {
     }
 }
 
-/// A report in an error line: the customer ID (escaped), its organization when known, and
-/// the type when the run asked for several.
+/// A report in an error line: the customer ID, its organization when known, and the type
+/// when the run asked for several (the line is escaped when written, see [`diag!`]).
 fn describe(target: &Target, several_types: bool) -> String {
-    let mut what = target.customer.id.escape_debug().to_string();
+    let mut what = target.customer.id.clone();
     if let Some(name) = &target.customer.organization {
-        what.push_str(&format!(" ({})", name.escape_debug()));
+        what.push_str(&format!(" ({name})"));
     }
     if several_types {
         what.push(' ');
@@ -235,7 +240,8 @@ impl Job {
             failed: 0,
             unusable_lines: 0,
             listing_stopped: None,
-            interrupted: false,
+            stopped: None,
+            refused: false,
         };
         if let Err(e) = self.fan_out(input, &mut tally).await {
             return write_failed(&e, tally.status);
@@ -247,7 +253,8 @@ impl Job {
             failed,
             unusable_lines,
             listing_stopped,
-            interrupted,
+            stopped,
+            refused,
             ..
         } = tally;
         if let Err(e) = quiet(progress, || sink.finish()) {
@@ -260,7 +267,7 @@ impl Job {
         };
         if failed > 0 {
             quiet(progress, || {
-                eprintln!(
+                diag!(
                     "error: {failed} of {total} {unit}{} failed",
                     if total == 1 { "" } else { "s" }
                 );
@@ -268,7 +275,7 @@ impl Job {
         }
         if unusable_lines > 0 {
             quiet(progress, || {
-                eprintln!(
+                diag!(
                     "error: {unusable_lines} input line{} of the customers file could not be used and {} skipped",
                     if unusable_lines == 1 { "" } else { "s" },
                     if unusable_lines == 1 { "was" } else { "were" }
@@ -277,41 +284,79 @@ impl Job {
         }
         if let Some(listed) = listing_stopped.filter(|&n| n > 0) {
             quiet(progress, || {
-                eprintln!(
+                diag!(
                     "error: the customers listing is incomplete; the output holds the seats of the {listed} customer(s) listed"
                 );
             });
         }
-        if interrupted {
+        if refused {
             quiet(progress, || {
-                eprintln!("error: interrupted after {total} {unit}(s); the output holds those")
+                diag!(
+                    "error: stopped early: the API refused the access token even after a refresh; check the app's credentials and permissions in Elements"
+                )
             });
-            status = Status::Interrupted;
         }
-        tracing::info!(reports = total, failed, unusable_lines, interrupted, "done");
+        if let Some(stop) = stopped {
+            quiet(progress, || {
+                diag!(
+                    "error: {} after {total} {unit}(s); the output holds those",
+                    stop.describe()
+                )
+            });
+            status = stop.status();
+        }
+        tracing::info!(reports = total, failed, unusable_lines, stopped = ?stopped, refused, "done");
         Ok(status)
     }
 
     /// The fan-out ([`fanout::run`]): at most `concurrency` calls in flight, each report
-    /// handed to `tally` in the chosen order.
+    /// handed to `tally` in the chosen order; the reports left unfinished when the run stops
+    /// early are named.
     async fn fan_out(&self, input: WorkStream, tally: &mut Tally<'_>) -> io::Result<()> {
         let progress = tally.progress;
-        let ended = fanout::run(
+        let several_types = self.several_types;
+        let outcome = fanout::run(
             input,
             self.concurrency,
             self.order,
             |seq, work| self.fetch(seq, work),
+            |work| match work {
+                Work::Report(target) => Some(describe(target, several_types)),
+                _ => None,
+            },
             |done| {
                 if let Some(pb) = progress
                     && !matches!(done, Done::ListingFailed { .. })
                 {
                     pb.inc(1);
                 }
+                // The API refused the token even after the SDK's refresh: every other call
+                // would fail the same way, so the run stops here.
+                if let Done::Report { result: Err(e), .. } = done
+                    && Status::of_call_error(e) == Status::Authentication
+                {
+                    fanout::Flow::Halt
+                } else {
+                    fanout::Flow::Continue
+                }
             },
             |done| tally.report(done),
         )
         .await?;
-        tally.interrupted = ended == fanout::Ended::Interrupted;
+        match outcome.ended {
+            fanout::Ended::Complete => {}
+            fanout::Ended::Stopped(stop) => tally.stopped = Some(stop),
+            fanout::Ended::Halted => tally.refused = true,
+        }
+        let why = match tally.stopped {
+            Some(stop) => stop.describe(),
+            None => "the run stopped early",
+        };
+        quiet(progress, || {
+            for what in &outcome.unreported {
+                diag!("error: customer {what}: not reported ({why} before its answer arrived)");
+            }
+        });
         Ok(())
     }
 

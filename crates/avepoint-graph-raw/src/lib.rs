@@ -15,8 +15,9 @@
 //! * [`generated`] is written by `cargo xtask codegen` and never edited by hand.
 //! * This file adds the only hand-written part: [`RequestContext`], the per-client value
 //!   progenitor's hooks receive, which attaches a bearer token to requests sent to one
-//!   allowed origin and drops progenitor's `api-version` header (the service does not
-//!   document it).
+//!   allowed origin, drops progenitor's `api-version` header (the service does not
+//!   document it) and, when asked ([`RequestContext::with_body_limit`]), caps the bytes read
+//!   from every response body ([`exceeded_body_limit`] recognises the error).
 //! * [`http_client_builder`] starts a `reqwest::Client` with the TLS crypto provider this
 //!   crate is built with (rustls with `ring`; see [`tls`]). Build your `reqwest` clients
 //!   with it, or call [`install_crypto_provider`] first: `reqwest::Client::new()` and the
@@ -70,6 +71,8 @@ const PROGENITOR_API_VERSION_HEADER: &str = "api-version";
 #[derive(Clone, Default)]
 pub struct RequestContext {
     bearer: Option<std::sync::Arc<Bearer>>,
+    /// The most bytes read from one response body (`None`: no cap).
+    body_limit: Option<usize>,
 }
 
 #[derive(Clone)]
@@ -90,6 +93,7 @@ impl std::fmt::Debug for RequestContext {
                     )
                 }),
             )
+            .field("body_limit", &self.body_limit)
             .finish()
     }
 }
@@ -126,8 +130,49 @@ impl RequestContext {
         header.set_sensitive(true);
         Ok(Self {
             bearer: Some(std::sync::Arc::new(Bearer { header, origin })),
+            body_limit: None,
         })
     }
+
+    /// Caps every response body at `bytes`: reading more fails with a body error that
+    /// [`exceeded_body_limit`] recognises (a successful response's decode then fails with
+    /// `Error::ResponseBodyError`), so an oversized or endless body cannot exhaust memory.
+    #[must_use]
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = Some(bytes);
+        self
+    }
+
+    /// The response body cap, if one is set.
+    pub fn body_limit(&self) -> Option<usize> {
+        self.body_limit
+    }
+}
+
+/// Whether `error` (or one of its causes) is a response body that went over the cap of
+/// [`RequestContext::with_body_limit`].
+pub fn exceeded_body_limit(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// Rebuilds `response` around a body that fails once more than `limit` bytes arrive.
+fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
+    use reqwest::ResponseBuilderExt as _;
+    let url = response.url().clone();
+    let (mut parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+    // `From<http::Response>` takes the URL from the extensions (it is lost otherwise).
+    if let Ok(with_url) = http::Response::builder().url(url).body(()) {
+        parts.extensions.extend(with_url.into_parts().0.extensions);
+    }
+    let limited = reqwest::Body::wrap(http_body_util::Limited::new(body, limit));
+    reqwest::Response::from(http::Response::from_parts(parts, limited))
 }
 
 impl ClientHooks<RequestContext> for Client {
@@ -150,6 +195,18 @@ impl ClientHooks<RequestContext> for Client {
                 .insert(AUTHORIZATION, bearer.header.clone());
         }
         Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client.execute(request).await?;
+        Ok(match self.inner.body_limit {
+            Some(limit) => limit_body(response, limit),
+            None => response,
+        })
     }
 }
 

@@ -18,8 +18,10 @@ use tracing::Instrument as _;
 use crate::auth::{
     AccessToken, CUSTOMERS_READ_SCOPE, Credentials, LICENSE_READ_SCOPE, TokenCache, TokenCaches,
 };
+use crate::body::{self, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::environment::{DataCenter, Endpoints};
 use crate::error::{self, ApiError, Error};
+use crate::redact::Redactor;
 use crate::retry::{self, RetryPolicy, RetryRuntime, Sleeper, TokioSleeper};
 use crate::types::{SeatStatus, TenantSeats, TenantType};
 
@@ -31,7 +33,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default timeout of one attempt (request sent, response read).
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// How much of an error body is read (the rest is discarded).
+/// How much of an error body is read (the rest is discarded), and how much of an undecodable
+/// successful body is scrubbed for its snippet.
 const ERROR_BODY_READ_LIMIT: usize = 16 * 1024;
 
 const SEATS_OPERATION: &str = "retrieve_customer_tenant_user_seats";
@@ -55,6 +58,11 @@ struct Inner {
     /// sets are equal).
     customers_tokens: Arc<TokenCache>,
     retry: RetryRuntime,
+    /// Removes the credentials the client sends (secret, certificate password) from server
+    /// text; the current token is added per call.
+    redactor: Redactor,
+    /// The cap on one response body.
+    max_response_bytes: usize,
 }
 
 impl fmt::Debug for Client {
@@ -64,6 +72,7 @@ impl fmt::Debug for Client {
             .field("token_url", &self.inner.endpoints.token_url().as_str())
             .field("retry", &self.inner.retry.policy)
             .field("attempt_timeout", &self.inner.retry.attempt_timeout)
+            .field("max_response_bytes", &self.inner.max_response_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -83,6 +92,8 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     sleeper: Arc<dyn Sleeper>,
     refresh_margin: Duration,
+    min_token_lifetime: Duration,
+    max_response_bytes: usize,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -114,6 +125,8 @@ impl Default for ClientBuilder {
             http: None,
             sleeper: Arc::new(TokioSleeper),
             refresh_margin: crate::auth::DEFAULT_REFRESH_MARGIN,
+            min_token_lifetime: crate::auth::MIN_TRUSTED_LIFETIME,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -218,6 +231,24 @@ impl ClientBuilder {
         self
     }
 
+    /// The shortest lifetime a token is trusted for, whatever the identity service says
+    /// (default [`MIN_TRUSTED_LIFETIME`](crate::MIN_TRUSTED_LIFETIME), one minute): a service
+    /// that issues tokens with `expires_in: 0` would otherwise make every call wait for a
+    /// token request first. A token the API refuses is still replaced at once (401 refresh).
+    pub fn min_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.min_token_lifetime = lifetime;
+        self
+    }
+
+    /// The most bytes read from one response body (default [`DEFAULT_MAX_RESPONSE_BYTES`],
+    /// 8 MiB, far above the largest real page). A larger or endless body fails the call with
+    /// [`Error::ResponseTooLarge`], which is not retried; memory stays bounded whatever the
+    /// service sends.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
     /// Where retry waits happen (default: tokio's timer). Tests use this to record waits
     /// instead of sleeping.
     pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
@@ -241,6 +272,12 @@ impl ClientBuilder {
             )
         })?;
         credentials.validate()?;
+        let redactor = credentials.redactor();
+        if self.max_response_bytes == 0 {
+            return Err(Error::Config(
+                "the response body cap is 0 bytes; no response could be read".to_owned(),
+            ));
+        }
         if self.scopes.is_empty() || self.scopes.iter().any(|s| s.trim().is_empty()) {
             return Err(Error::Config(
                 "the scope list is empty; the seats endpoint needs elements.license.read.all"
@@ -271,7 +308,7 @@ impl ClientBuilder {
             .with_attempt_timeout(Some(self.attempt_timeout));
         let provider =
             credentials.into_provider(endpoints.token_url(), http.clone(), retry.clone());
-        let caches = TokenCaches::new(provider, self.refresh_margin);
+        let caches = TokenCaches::new(provider, self.refresh_margin, self.min_token_lifetime);
         Ok(Client {
             inner: Arc::new(Inner {
                 license_tokens: caches.for_scopes(&self.scopes),
@@ -279,6 +316,8 @@ impl ClientBuilder {
                 http,
                 endpoints,
                 retry,
+                redactor,
+                max_response_bytes: self.max_response_bytes,
             }),
         })
     }
@@ -353,14 +392,28 @@ impl Client {
             let op = &op;
             async move {
                 let raw = self.raw_client(&token)?;
-                attempt_once(operation, self.inner.endpoints.api_base(), attempt, op(raw)).await
+                let scrub = Scrub {
+                    redactor: &self.inner.redactor,
+                    token: token.secret(),
+                    body_limit: self.inner.max_response_bytes,
+                };
+                attempt_once(
+                    operation,
+                    self.inner.endpoints.api_base(),
+                    attempt,
+                    op(raw),
+                    scrub,
+                )
+                .await
             }
         })
         .await
     }
 
     /// Runs `attempt` with a cached token (of the scopes of `kind`) inside the retry loop; a
-    /// 401 triggers one forced token refresh and one replay per call.
+    /// 401 triggers one forced token refresh and one replay per call. When the replay is
+    /// refused too, the token cache stops refreshing for a while and fails other calls at
+    /// once with the same error (see `TokenCache::refused`).
     async fn call<T, F, Fut>(
         &self,
         operation: &'static str,
@@ -388,7 +441,13 @@ impl Client {
                             "the API rejected the access token; refreshing it once and replaying"
                         );
                         let token = tokens.refresh_after_rejection(&token).await?;
-                        attempt(token, n).await
+                        match attempt(token, n).await {
+                            Err(Error::Api(e)) if e.status == 401 => {
+                                tokens.refused(&e);
+                                Err(Error::Api(e))
+                            }
+                            other => other,
+                        }
                     }
                     other => other,
                 }
@@ -399,7 +458,7 @@ impl Client {
 
     fn raw_client(&self, token: &AccessToken) -> Result<raw::Client, Error> {
         let base = self.inner.endpoints.api_base();
-        let ctx = token.request_context(base)?;
+        let ctx = token.request_context(base, self.inner.max_response_bytes)?;
         Ok(raw::Client::new_with_client(
             base,
             self.inner.http.clone(),
@@ -446,7 +505,7 @@ impl TenantUserSeatsRequest {
         let span = tracing::info_span!(
             "avepoint.call",
             operation = SEATS_OPERATION,
-            customer_id = %self.customer_id,
+            customer_id = %crate::escape::escape_control(&self.customer_id),
             tenant_type = %self.tenant_type,
         );
         let started = Instant::now();
@@ -497,6 +556,22 @@ pub(crate) fn checked_customer_id<T: std::str::FromStr>(id: &str) -> Result<T, E
     })
 }
 
+/// What an attempt needs to make server text safe: the client's credentials, the token of
+/// the attempt, and the body cap (to name it in an error).
+#[derive(Clone, Copy)]
+struct Scrub<'a> {
+    redactor: &'a Redactor,
+    token: &'a crate::Secret,
+    body_limit: usize,
+}
+
+impl Scrub<'_> {
+    /// The redactor of this attempt (built on the error path only).
+    fn redactor(&self) -> Redactor {
+        self.redactor.clone().with(self.token)
+    }
+}
+
 /// Runs one attempt of a generated operation (the retry loop bounds its time) in an
 /// `attempt` span that records status, latency and request id, and maps progenitor's error
 /// onto [`Error`].
@@ -505,6 +580,7 @@ async fn attempt_once<T, Fut>(
     base_url: &str,
     attempt: u32,
     call: Fut,
+    scrub: Scrub<'_>,
 ) -> Result<T, Error>
 where
     Fut: std::future::Future<Output = Result<raw::ResponseValue<T>, raw::Error<raw::ByteStream>>>,
@@ -530,7 +606,7 @@ where
                 }
                 Ok(value.into_inner())
             }
-            Err(e) => Err(map_raw_error(operation, base_url, e).await),
+            Err(e) => Err(map_raw_error(operation, base_url, e, scrub).await),
         };
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         if let Err(e) = &outcome {
@@ -556,25 +632,37 @@ async fn map_raw_error(
     operation: &'static str,
     base_url: &str,
     e: raw::Error<raw::ByteStream>,
+    scrub: Scrub<'_>,
 ) -> Error {
     match e {
         raw::Error::ErrorResponse(rv) => {
             let status = rv.status().as_u16();
             let headers = rv.headers().clone();
-            let body = read_bounded(rv.into_inner().into_inner()).await;
-            api_error(operation, status, &headers, &body)
+            let body = read_error_body(rv.into_inner().into_inner()).await;
+            api_error(operation, status, &headers, body, &scrub.redactor())
         }
         raw::Error::UnexpectedResponse(resp) => {
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
-            let body = read_bounded(resp.bytes_stream()).await;
-            api_error(operation, status, &headers, &body)
+            let body = read_error_body(resp.bytes_stream()).await;
+            api_error(operation, status, &headers, body, &scrub.redactor())
         }
-        raw::Error::InvalidResponsePayload(bytes, err) => Error::Decode {
-            operation,
-            message: err.to_string(),
-            snippet: error::snippet(&bytes),
-        },
+        raw::Error::InvalidResponsePayload(bytes, err) => {
+            let redactor = scrub.redactor();
+            let seen = &bytes[..bytes.len().min(ERROR_BODY_READ_LIMIT)];
+            Error::Decode {
+                operation,
+                // serde's message may quote a value of the body.
+                message: redactor.scrub(&err.to_string()),
+                snippet: redactor.snippet(seen, seen.len() < bytes.len()),
+            }
+        }
+        raw::Error::ResponseBodyError(err) if raw::exceeded_body_limit(&err) => {
+            Error::ResponseTooLarge {
+                operation,
+                limit: scrub.body_limit,
+            }
+        }
         raw::Error::CommunicationError(err)
         | raw::Error::ResponseBodyError(err)
         | raw::Error::InvalidUpgrade(err) => transport_error(base_url, err),
@@ -587,20 +675,29 @@ fn api_error(
     operation: &'static str,
     status: u16,
     headers: &reqwest::header::HeaderMap,
-    body: &[u8],
+    (body, truncated): (Vec<u8>, bool),
+    redactor: &Redactor,
 ) -> Error {
     Error::Api(Box::new(ApiError {
         operation,
         status,
         request_id: error::request_id(headers),
         retry_after: error::retry_after(headers),
-        message: error::message_from_body(body),
-        body_snippet: error::snippet(body),
+        message: error::message_from_body(&body, redactor),
+        body_snippet: redactor.snippet(&body, truncated),
     }))
 }
 
 /// Describes a transport failure with its cause chain (reqwest's own message is terse).
 pub(crate) fn transport_error(url: &str, err: reqwest::Error) -> Error {
+    // The URL without its query string, which does not belong in errors and logs.
+    let err = match err.url().cloned() {
+        Some(mut url) => {
+            url.set_query(None);
+            err.without_url().with_url(url)
+        }
+        None => err,
+    };
     let mut message = err.to_string();
     let mut source = std::error::Error::source(&err);
     while let Some(s) = source {
@@ -612,23 +709,22 @@ pub(crate) fn transport_error(url: &str, err: reqwest::Error) -> Error {
         url: url.to_owned(),
         timed_out: err.is_timeout(),
         message,
-        source: Some(Box::new(err.without_url())),
+        source: Some(Box::new(err)),
     }
 }
 
-async fn read_bounded<S, B>(mut stream: S) -> Vec<u8>
+/// Reads at most [`ERROR_BODY_READ_LIMIT`] bytes of an error body; `true` when it was cut.
+/// A body that fails part-way keeps what arrived (an error about an error is not useful).
+async fn read_error_body<S, B>(stream: S) -> (Vec<u8>, bool)
 where
     S: futures::Stream<Item = Result<B, reqwest::Error>> + Unpin,
     B: AsRef<[u8]>,
 {
-    let mut body = Vec::new();
-    while let Some(Ok(chunk)) = stream.next().await {
-        let chunk = chunk.as_ref();
-        let room = ERROR_BODY_READ_LIMIT.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= ERROR_BODY_READ_LIMIT {
-            break;
-        }
+    let chunks = stream
+        .take_while(|chunk| std::future::ready(chunk.is_ok()))
+        .filter_map(|chunk| std::future::ready(chunk.ok().map(Ok::<B, std::convert::Infallible>)));
+    match body::read_capped(chunks, ERROR_BODY_READ_LIMIT).await {
+        Ok(read) => read,
+        Err(never) => match never {},
     }
-    body
 }

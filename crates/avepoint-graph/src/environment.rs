@@ -199,32 +199,40 @@ fn fixed_url(s: &'static str) -> Url {
 
 /// Parses and checks a configured URL: absolute, `https`, or `http` to loopback only; no
 /// credentials, query or fragment.
+///
+/// No message repeats user info (`user:password@`) or a query string: a URL that holds one is
+/// refused with a message that names the URL without it.
 pub(crate) fn validate_url(what: &str, s: &str) -> Result<Url, Error> {
     let url = Url::parse(s.trim()).map_err(|e| {
         Error::Config(format!(
-            "the {what} `{s}` is not an absolute URL ({e}); write it like https://host[:port][/path]"
+            "the {what} `{}` is not an absolute URL ({e}); write it like https://host[:port][/path]",
+            redact_url_text(s.trim())
         ))
     })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config(format!(
+            "the {what} `{}` must not contain user info (`user:password@`): it would be sent and shown; configure credentials with Credentials instead",
+            display_url(&url)
+        )));
+    }
+    let url_shown = display_url(&url);
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
         "http" => {
             return Err(Error::Config(format!(
-                "the {what} `{url}` uses plain http: refused because the access token and credentials would travel unencrypted; use https (plain http is only allowed to loopback addresses such as 127.0.0.1 or localhost)"
+                "the {what} `{url_shown}` uses plain http: refused because the access token and credentials would travel unencrypted; use https (plain http is only allowed to loopback addresses such as 127.0.0.1 or localhost)"
             )));
         }
         other => {
             return Err(Error::Config(format!(
-                "the {what} `{url}` has the scheme `{other}`; use https"
+                "the {what} `{url_shown}` has the scheme `{other}`; use https"
             )));
         }
     }
     if url.host().is_none() {
-        return Err(Error::Config(format!("the {what} `{url}` has no host")));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::Config(format!(
-            "the {what} must not contain credentials; configure them with Credentials instead"
+            "the {what} `{url_shown}` has no host"
         )));
     }
     if url.query().is_some() || url.fragment().is_some() {
@@ -234,6 +242,39 @@ pub(crate) fn validate_url(what: &str, s: &str) -> Result<Url, Error> {
         )));
     }
     Ok(url)
+}
+
+/// A URL for messages and logs: without user info, query or fragment.
+pub(crate) fn display_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    // Both only fail for URLs that cannot carry user info, which then have none to strip.
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
+}
+
+/// Configured URL text for messages and logs, parsed or not: without user info (anything
+/// before an `@` in the authority), query or fragment.
+pub fn redact_url_text(text: &str) -> String {
+    if let Ok(url) = Url::parse(text) {
+        return display_url(&url);
+    }
+    let end = text.find(['?', '#']).unwrap_or(text.len());
+    let text = &text[..end];
+    let authority_start = text.find("://").map_or(0, |i| i + 3);
+    let authority_end = text[authority_start..]
+        .find('/')
+        .map_or(text.len(), |i| authority_start + i);
+    match text[authority_start..authority_end].rfind('@') {
+        Some(at) => format!(
+            "{}[redacted]@{}",
+            &text[..authority_start],
+            &text[authority_start + at + 1..]
+        ),
+        None => text.to_owned(),
+    }
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -292,5 +333,31 @@ mod tests {
         assert!(Endpoints::new("ftp://x", "https://id.example/t").is_err());
         assert!(Endpoints::new("https://u:p@x.example", "https://id.example/t").is_err());
         assert!(Endpoints::new("not a url", "https://id.example/t").is_err());
+    }
+
+    #[test]
+    fn user_info_is_refused_without_being_repeated() {
+        for url in [
+            "http://user:hunter2@graph.example.com",
+            "https://user:hunter2@graph.example.com/base",
+            "http://user:hunter2@127.0.0.1:8080",
+            "ftp://user:hunter2@x.example",
+            "https://user:hunter2@[bad",
+            "https://hunter2@graph.example.com?x=1",
+        ] {
+            let err = Endpoints::new(url, "https://id.example/t").expect_err(url);
+            let message = err.to_string();
+            assert!(!message.contains("hunter2"), "{message}");
+            let err = Endpoints::new("https://graph.example.com", url).expect_err(url);
+            assert!(!err.to_string().contains("hunter2"), "{err}");
+        }
+        assert_eq!(
+            redact_url_text("https://u:p@host.example:1/path?token=x#f"),
+            "https://host.example:1/path"
+        );
+        assert_eq!(
+            redact_url_text("https://u:p@[bad/path?q"),
+            "https://[redacted]@[bad/path"
+        );
     }
 }

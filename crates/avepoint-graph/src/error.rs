@@ -8,6 +8,9 @@
 
 use std::time::Duration;
 
+use crate::escape::escape_control;
+use crate::redact::Redactor;
+
 /// The operation name of the customers listing (as in [`ApiError::operation`]).
 pub(crate) const CUSTOMERS_OPERATION: &str = "list_customers_batch";
 /// The operation name of the paginated tenants report (as in [`ApiError::operation`]).
@@ -49,7 +52,8 @@ pub enum Error {
 
     /// A successful response whose body is not what the API documents.
     #[error(
-        "the response of {operation} could not be decoded: {message}; body starts with: {snippet:?}. The service may have changed; report it with this message"
+        "the response of {operation} could not be decoded: {}; body starts with: {snippet:?}. The service may have changed; report it with this message",
+        escape_control(message)
     )]
     Decode {
         /// The operation whose response failed to decode.
@@ -79,6 +83,19 @@ pub enum Error {
         operation: &'static str,
         /// What went wrong, with the page index and counts involved.
         message: String,
+    },
+
+    /// A response body was larger than the client's cap
+    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)): it
+    /// was not read to the end. Not retried: the service would send the same again.
+    #[error(
+        "the response of {operation} is larger than the {limit}-byte cap, far more than any real page, so it was not read to the end; raise the cap (ClientBuilder::max_response_bytes) if the service really sends that much, else report it to AvePoint support"
+    )]
+    ResponseTooLarge {
+        /// The operation whose response was too large.
+        operation: &'static str,
+        /// The cap, in bytes.
+        limit: usize,
     },
 
     /// The call was retried until the attempts or the deadline ran out.
@@ -191,10 +208,10 @@ impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} failed with HTTP {}", self.operation, self.status)?;
         if let Some(id) = &self.request_id {
-            write!(f, " (request id {id})")?;
+            write!(f, " (request id {})", escape_control(id))?;
         }
         match &self.message {
-            Some(m) => write!(f, ": {m}")?,
+            Some(m) => write!(f, ": {}", escape_control(m))?,
             None if !self.body_snippet.is_empty() => write!(f, ": {:?}", self.body_snippet)?,
             None => {}
         }
@@ -256,18 +273,16 @@ impl std::fmt::Display for AuthenticationError {
         if let Some(status) = self.status {
             write!(f, " (HTTP {status}")?;
             if let Some(id) = &self.request_id {
-                write!(f, ", request id {id}")?;
+                write!(f, ", request id {}", escape_control(id))?;
             }
             f.write_str(")")?;
         }
-        if let Some(e) = &self.error {
-            write!(f, ": {e}")?;
-        }
-        if let Some(d) = &self.error_description {
-            write!(f, ": {d}")?;
-        }
-        if let Some(d) = &self.detail {
-            write!(f, ": {d}")?;
+        // Server text: escaped, so it cannot drive a terminal or forge a log line.
+        for text in [&self.error, &self.error_description, &self.detail]
+            .into_iter()
+            .flatten()
+        {
+            write!(f, ": {}", escape_control(text))?;
         }
         write!(f, "; {}", self.hint())
     }
@@ -282,6 +297,7 @@ impl Error {
             Self::Transport { .. } => true,
             Self::Decode { .. }
             | Self::Paging { .. }
+            | Self::ResponseTooLarge { .. }
             | Self::InvalidInput(_)
             | Self::Config(_)
             | Self::RetriesExhausted { .. } => false,
@@ -325,20 +341,6 @@ impl Error {
             _ => false,
         }
     }
-}
-
-/// Cuts `body` to at most [`BODY_SNIPPET_LIMIT`] bytes on a character boundary, as text.
-pub(crate) fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut end = text.len().min(BODY_SNIPPET_LIMIT);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let mut s = text[..end].to_owned();
-    if end < text.len() {
-        s.push('…');
-    }
-    s
 }
 
 /// Parses a `Retry-After` header value: delay seconds or an HTTP date.
@@ -390,8 +392,9 @@ pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Durati
         .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()))
 }
 
-/// Pulls a human-readable message out of an error body, if it is JSON and has one.
-pub(crate) fn message_from_body(body: &[u8]) -> Option<String> {
+/// Pulls a human-readable message out of an error body, if it is JSON and has one: redacted
+/// of every known credential (after JSON unescaping, before the cut), then bounded.
+pub(crate) fn message_from_body(body: &[u8], redactor: &Redactor) -> Option<String> {
     let parsed: avepoint_graph_raw::types::Error = serde_json::from_slice(body).ok()?;
     let text = |v: &serde_json::Value| match v {
         serde_json::Value::String(s) => Some(s.clone()),
@@ -405,7 +408,13 @@ pub(crate) fn message_from_body(body: &[u8]) -> Option<String> {
         .or(parsed.error_description)
         .or_else(|| parsed.error.as_ref().and_then(text))
         .or_else(|| parsed.code.as_ref().and_then(text))?;
-    Some(message.chars().take(BODY_SNIPPET_LIMIT).collect())
+    Some(
+        redactor
+            .scrub(&message)
+            .chars()
+            .take(BODY_SNIPPET_LIMIT)
+            .collect(),
+    )
 }
 
 /// A retry setting of [`crate::RetryPolicy`] that stopped a call, named neutrally so that a
@@ -510,25 +519,16 @@ mod tests {
     }
 
     #[test]
-    fn snippet_is_bounded_on_a_char_boundary() {
-        let body = "é".repeat(BODY_SNIPPET_LIMIT);
-        let s = snippet(body.as_bytes());
-        assert!(s.len() <= BODY_SNIPPET_LIMIT + '…'.len_utf8());
-        assert!(s.ends_with('…'));
-        assert_eq!(snippet(b"short"), "short");
-    }
-
-    #[test]
     fn message_is_taken_from_common_fields() {
         assert_eq!(
-            message_from_body(br#"{"message":"customer not found"}"#).as_deref(),
+            message_from_body(br#"{"message":"customer not found"}"#, &Redactor::new()).as_deref(),
             Some("customer not found")
         );
         assert_eq!(
-            message_from_body(br#"{"error":{"message":"nested"}}"#).as_deref(),
+            message_from_body(br#"{"error":{"message":"nested"}}"#, &Redactor::new()).as_deref(),
             Some("nested")
         );
-        assert_eq!(message_from_body(b"<html>"), None);
+        assert_eq!(message_from_body(b"<html>", &Redactor::new()), None);
     }
     #[test]
     fn durations_are_rounded_for_people() {

@@ -75,30 +75,34 @@
 //! ```
 
 pub mod auth;
+pub mod body;
 mod client;
 mod customers;
 mod environment;
 pub mod error;
+pub mod escape;
 mod open_code;
 mod operation;
 mod overview;
 pub mod paging;
 mod products;
+mod redact;
 pub mod retry;
 mod seats_batch;
 mod services;
 mod types;
 
 pub use auth::{
-    AccessToken, CUSTOMERS_READ_SCOPE, ClientCertificate, Credentials, LICENSE_READ_SCOPE, Secret,
-    TokenProvider,
+    AccessToken, CUSTOMERS_READ_SCOPE, ClientCertificate, Credentials, LICENSE_READ_SCOPE,
+    MIN_TRUSTED_LIFETIME, REFUSAL_COOLDOWN, Secret, TokenProvider,
 };
+pub use body::DEFAULT_MAX_RESPONSE_BYTES;
 pub use client::{
     Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     TenantUserSeatsRequest, USER_AGENT,
 };
 pub use customers::{Customer, CustomerTenant, CustomersRequest, JobStatus, ManagementMode};
-pub use environment::{DataCenter, Endpoints};
+pub use environment::{DataCenter, Endpoints, redact_url_text};
 pub use error::{
     ApiError, AuthenticationError, DisplayDuration, Error, GiveUpReason, Result, RetryLimit,
 };

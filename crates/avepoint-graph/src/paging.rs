@@ -25,7 +25,11 @@
 //! * the walk would go past the page cap: twice the pages the first `totalCount` needs, plus
 //!   two (so a `totalCount` that keeps growing, or pages that keep repeating items, cannot go
 //!   on for ever), and never more than [`DEFAULT_MAX_PAGES`] (or
-//!   the request's `max_pages`).
+//!   the request's `max_pages`), however large a `totalCount` the service announces;
+//! * the time spent waiting for pages passes the walk's time budget
+//!   ([`DEFAULT_TIME_BUDGET`], or [`PageStream::time_budget`]): a service that answers each
+//!   page slowly cannot hold a walk for ever. Only the page fetches count, not the time the
+//!   consumer takes between pages.
 
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
@@ -33,6 +37,7 @@ use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use futures::Stream;
 use futures::future::BoxFuture;
@@ -47,8 +52,17 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 /// The page size used when none is given: the largest, so a walk needs the fewest calls.
 pub const DEFAULT_PAGE_SIZE: u32 = MAX_PAGE_SIZE;
 
-/// The absolute cap on the pages of one walk, whatever `totalCount` says.
-pub const DEFAULT_MAX_PAGES: u32 = 1_000_000;
+/// The absolute cap on the pages of one walk, whatever `totalCount` says: 5,000 pages, i.e.
+/// 500,000 items at the default page size, far above any real partner's customers or a
+/// customer's tenants. It also bounds the memory of the walk's duplicate check.
+pub const DEFAULT_MAX_PAGES: u32 = 5_000;
+
+/// The absolute cap on the pages of one customer's tenants report: 1,000 pages, i.e. 100,000
+/// tenants at the default page size. The report is collected in memory, so its cap is lower.
+pub const DEFAULT_MAX_TENANT_PAGES: u32 = 1_000;
+
+/// The default budget of time spent waiting for the pages of one walk: 15 minutes.
+pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(15 * 60);
 
 /// How many times a page that repeats earlier items is fetched again before the walk stops.
 pub const REPEATED_PAGE_REFETCHES: u32 = 2;
@@ -124,6 +138,8 @@ pub struct PageStream<T> {
     fetch: FetchPage<T>,
     walk: Walk<T>,
     in_flight: Option<BoxFuture<'static, Result<Page<T>, Error>>>,
+    /// When the fetch in flight started.
+    fetch_started: Option<Instant>,
     ready: VecDeque<T>,
     /// An error to yield once `ready` is drained; then the stream ends.
     failure: Option<Error>,
@@ -155,6 +171,7 @@ impl<T> PageStream<T> {
             fetch,
             walk: Walk::new(operation, page_size, max_pages, key),
             in_flight: None,
+            fetch_started: None,
             ready: VecDeque::new(),
             failure: None,
             finished: false,
@@ -175,6 +192,14 @@ impl<T> PageStream<T> {
     /// The `totalCount` of the latest page received: `None` until the first page arrives.
     pub fn total_count(&self) -> Option<u64> {
         self.walk.total
+    }
+
+    /// Sets the budget of time spent waiting for pages (default [`DEFAULT_TIME_BUDGET`]):
+    /// once the page fetches together took longer, the walk ends with [`Error::Paging`]
+    /// after the items received.
+    pub fn time_budget(mut self, budget: Duration) -> Self {
+        self.walk.time_budget = budget;
+        self
     }
 
     /// The number of pages fetched so far (repeated fetches included).
@@ -213,12 +238,15 @@ impl<T> Stream for PageStream<T> {
             let index = this.walk.next_index;
             let fetch = this.fetch.clone();
             let size = this.walk.page_size;
+            let started = *this.fetch_started.get_or_insert_with(Instant::now);
             let future = this.in_flight.get_or_insert_with(|| fetch(index, size));
             let result = match future.as_mut().poll(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(result) => result,
             };
             this.in_flight = None;
+            this.fetch_started = None;
+            this.walk.fetch_time += started.elapsed();
             match result {
                 Err(error) => {
                     this.failure = Some(error);
@@ -261,6 +289,10 @@ struct Walk<T> {
     page_size: NonZeroU32,
     max_pages: u32,
     key: ItemKey<T>,
+    /// The most time the page fetches may take together.
+    time_budget: Duration,
+    /// The time the page fetches took so far.
+    fetch_time: Duration,
     /// The page to fetch next (1-based).
     next_index: NonZeroU32,
     /// Pages fetched, repeats included.
@@ -289,6 +321,8 @@ impl<T> Walk<T> {
             page_size,
             max_pages: max_pages.max(1),
             key,
+            time_budget: DEFAULT_TIME_BUDGET,
+            fetch_time: Duration::ZERO,
             next_index: NonZeroU32::MIN,
             fetches: 0,
             repeats: 0,
@@ -393,6 +427,21 @@ impl<T> Walk<T> {
                 next: Next::End,
             };
         }
+        if self.fetch_time >= self.time_budget {
+            let message = format!(
+                "the pages took longer than the walk's time budget of {:?} ({} pages of {} in {:.1?}, {} items received, totalCount {}); the service is too slow or does not end its pages. Raise the budget with PageStream::time_budget if the listing is really that long",
+                self.time_budget,
+                requested,
+                self.page_size,
+                self.fetch_time,
+                yielded,
+                page.total_count
+            );
+            return Step {
+                items,
+                next: Next::Fail(self.paging_error(message)),
+            };
+        }
         let next = u64::from(requested.get()) + 1;
         let cap = self.page_cap();
         match NonZeroU32::new(u32::try_from(next).unwrap_or(0)).filter(|_| next <= cap) {
@@ -404,8 +453,16 @@ impl<T> Walk<T> {
                 }
             }
             None => {
+                let limit = if cap >= u64::from(self.max_pages) {
+                    format!(
+                        "the walk's absolute cap of {} pages (raise it with max_pages if the listing is really that long)",
+                        self.max_pages
+                    )
+                } else {
+                    "twice the pages the first totalCount needs".to_owned()
+                };
                 let message = format!(
-                    "the service still had pages after {} pages of {} (totalCount was {} at first, {} now, {} items received); it does not end its pages",
+                    "the service still had pages after {} pages of {}, {limit} (totalCount was {} at first, {} now, {} items received); it does not end its pages",
                     requested,
                     self.page_size,
                     self.first_total.unwrap_or(0),
@@ -570,5 +627,47 @@ mod tests {
         assert!(checked_page_size(101).is_err());
         assert_eq!(checked_page_size(100).map(NonZeroU32::get).ok(), Some(100));
         assert_eq!(checked_page_size(1).map(NonZeroU32::get).ok(), Some(1));
+    }
+
+    #[test]
+    fn an_absurd_total_count_stops_at_the_absolute_cap_and_says_so() {
+        let mut w = walk(100);
+        let mut index = 1u32;
+        let error = loop {
+            let start = (index - 1) * 100;
+            match w
+                .accept(idx(index), page(start..start + 100, 1_000_000_000_000))
+                .next
+            {
+                Next::Fetch => index = w.next_index.get(),
+                Next::Fail(e) => break e,
+                Next::End => panic!("ended at page {index}"),
+            }
+        };
+        assert_eq!(index, DEFAULT_MAX_PAGES);
+        let message = error.to_string();
+        assert!(message.contains("absolute cap of 5000 pages"), "{message}");
+        assert!(message.contains("1000000000000"), "{message}");
+    }
+
+    #[test]
+    fn a_walk_over_its_time_budget_stops_and_says_so() {
+        let mut w = walk(10);
+        w.time_budget = Duration::from_secs(1);
+        assert!(matches!(
+            w.accept(idx(1), page(0..10, 100)).next,
+            Next::Fetch
+        ));
+        w.fetch_time = Duration::from_secs(2);
+        match w.accept(idx(2), page(10..20, 100)) {
+            Step {
+                items,
+                next: Next::Fail(e),
+            } => {
+                assert_eq!(items.len(), 10, "the page's items are still yielded");
+                assert!(e.to_string().contains("time budget of 1s"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -18,7 +18,9 @@ use tracing::Instrument as _;
 
 use crate::client::{Client, OperationScopes};
 use crate::error::{Error, TENANTS_BATCH_OPERATION};
-use crate::paging::{self, DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, FetchPage, Page, PageStream};
+use crate::paging::{
+    self, DEFAULT_MAX_TENANT_PAGES, DEFAULT_PAGE_SIZE, FetchPage, Page, PageStream,
+};
 use crate::types::{TenantSeats, TenantType, seat_count};
 
 /// A tenant type as a response reports it: one of the [`TenantType`]s, or a code this
@@ -174,7 +176,7 @@ impl Client {
             customer_id: customer_id.into(),
             tenant_type,
             page_size: DEFAULT_PAGE_SIZE,
-            max_pages: DEFAULT_MAX_PAGES,
+            max_pages: DEFAULT_MAX_TENANT_PAGES,
             tenant_ids: Vec::new(),
         }
     }
@@ -198,7 +200,7 @@ impl TenantSeatsBatchRequest {
     }
 
     /// The most pages to fetch before ending with [`Error::Paging`] (default
-    /// [`DEFAULT_MAX_PAGES`]); the walk also stops at twice the pages the first `totalCount`
+    /// [`DEFAULT_MAX_TENANT_PAGES`]); the walk also stops at twice the pages the first `totalCount`
     /// needs, plus two.
     pub fn max_pages(mut self, pages: u32) -> Self {
         self.max_pages = pages;
@@ -281,7 +283,7 @@ async fn fetch_page(
     let span = tracing::info_span!(
         "avepoint.call",
         operation = TENANTS_BATCH_OPERATION,
-        customer_id = %target.customer_label,
+        customer_id = %crate::escape::escape_control(&target.customer_label),
         tenant_type = %target.tenant_type,
         page_index = index.get(),
         page_size = size.get(),

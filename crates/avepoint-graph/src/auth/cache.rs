@@ -9,6 +9,14 @@
 //!   used (as azure_core does) and the next call tries again.
 //! * When the API rejects a token (401), [`TokenCache::refresh_after_rejection`] replaces it
 //!   once, unless another call already did.
+//! * The lifetime a token is trusted for has a floor ([`MIN_TRUSTED_LIFETIME`]): an identity
+//!   service that says `expires_in: 0` (or 1) would otherwise make every call fetch a token
+//!   first, one at a time. A token that really is dead is still covered: the API's 401 forces
+//!   a refresh and a replay.
+//! * When even the replay with a fresh token is refused ([`TokenCache::refused`]), the cache
+//!   stops refreshing for [`REFUSAL_COOLDOWN`]: every call in that time fails at once with the
+//!   same error, instead of hammering the identity service and the API with tokens the API
+//!   will refuse.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -16,18 +24,37 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::{AccessToken, TokenProvider};
-use crate::error::Error;
+use crate::error::{ApiError, Error};
 
 /// The default refresh margin: 5 minutes before expiry.
 pub(crate) const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
+
+/// The shortest lifetime the cache trusts a token for, whatever the token provider says: one
+/// minute (so a token is reused for at least 30 s, half of it). A token issued with a
+/// lifetime of 30 s or more is never used past its real expiry.
+pub const MIN_TRUSTED_LIFETIME: Duration = Duration::from_secs(60);
+
+/// How long the cache stops refreshing after the API refused a freshly refreshed token too.
+pub const REFUSAL_COOLDOWN: Duration = Duration::from_secs(60);
+
+/// The API refused a fresh token: calls fail with `error` until `until`.
+#[derive(Debug, Clone)]
+struct Refusal {
+    until: Instant,
+    error: ApiError,
+}
 
 #[derive(Debug)]
 pub(crate) struct TokenCache {
     provider: Arc<dyn TokenProvider>,
     scopes: Vec<String>,
     margin: Duration,
+    /// The shortest lifetime a token is trusted for ([`MIN_TRUSTED_LIFETIME`] by default).
+    floor: Duration,
     current: RwLock<Option<AccessToken>>,
     refresh: tokio::sync::Mutex<()>,
+    /// Set when the API refused a token even after a forced refresh (the circuit breaker).
+    refusal: RwLock<Option<Refusal>>,
 }
 
 /// Whether `token` can still be used at `now` without refreshing first.
@@ -55,9 +82,17 @@ impl TokenCache {
             provider,
             scopes,
             margin,
+            floor: MIN_TRUSTED_LIFETIME,
             current: RwLock::new(None),
             refresh: tokio::sync::Mutex::new(()),
+            refusal: RwLock::new(None),
         }
+    }
+
+    /// Trusts every token for at least `floor`.
+    pub(crate) fn with_floor(mut self, floor: Duration) -> Self {
+        self.floor = floor;
+        self
     }
 
     fn cached(&self) -> Option<AccessToken> {
@@ -70,8 +105,37 @@ impl TokenCache {
         }
     }
 
+    /// The error of the API's refusal while the breaker is open (see [`TokenCache::refused`]).
+    fn refusal(&self) -> Result<(), Error> {
+        let refusal = self.refusal.read().ok().and_then(|r| r.clone());
+        match refusal {
+            Some(r) if Instant::now() < r.until => Err(Error::Api(Box::new(r.error))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Records that the API refused a token even after a forced refresh: for
+    /// [`REFUSAL_COOLDOWN`], [`TokenCache::token`] and [`TokenCache::refresh_after_rejection`]
+    /// fail at once with `error` instead of fetching tokens the API will refuse.
+    pub(crate) fn refused(&self, error: &ApiError) {
+        if let Ok(mut slot) = self.refusal.write() {
+            if slot.as_ref().is_none_or(|r| Instant::now() >= r.until) {
+                tracing::warn!(
+                    cooldown_s = REFUSAL_COOLDOWN.as_secs(),
+                    status = error.status,
+                    "the API refused a freshly issued access token too; not refreshing it again for a while, calls fail at once until then"
+                );
+            }
+            *slot = Some(Refusal {
+                until: Instant::now() + REFUSAL_COOLDOWN,
+                error: error.clone(),
+            });
+        }
+    }
+
     /// A token that is fresh now, fetching one if needed.
     pub(crate) async fn token(&self) -> Result<AccessToken, Error> {
+        self.refusal()?;
         if let Some(t) = self
             .cached()
             .filter(|t| is_fresh(t, Instant::now(), self.margin))
@@ -79,6 +143,7 @@ impl TokenCache {
             return Ok(t);
         }
         let _guard = self.refresh.lock().await;
+        self.refusal()?;
         let stale = match self.cached() {
             Some(t) if is_fresh(&t, Instant::now(), self.margin) => return Ok(t),
             other => other,
@@ -101,6 +166,7 @@ impl TokenCache {
         rejected: &AccessToken,
     ) -> Result<AccessToken, Error> {
         let _guard = self.refresh.lock().await;
+        self.refusal()?;
         if let Some(t) = self.cached().filter(|t| t.secret() != rejected.secret()) {
             return Ok(t);
         }
@@ -108,9 +174,24 @@ impl TokenCache {
     }
 
     async fn fetch(&self) -> Result<AccessToken, Error> {
-        let token = self.provider.fetch_token(&self.scopes).await?;
+        let token = with_lifetime_floor(self.provider.fetch_token(&self.scopes).await?, self.floor);
         self.store(token.clone());
         Ok(token)
+    }
+}
+
+/// `token`, trusted for at least `floor` (logged when the floor applies).
+fn with_lifetime_floor(token: AccessToken, floor: Duration) -> AccessToken {
+    match token.lifetime() {
+        Some(lifetime) if lifetime < floor => {
+            tracing::info!(
+                issued_lifetime_s = lifetime.as_secs_f64(),
+                trusted_lifetime_s = floor.as_secs_f64(),
+                "the access token was issued with a very short lifetime; trusting it for the minimum lifetime instead (a 401 still forces a refresh)"
+            );
+            AccessToken::new(token.secret().clone(), Some(floor))
+        }
+        _ => token,
     }
 }
 
@@ -227,11 +308,11 @@ mod tests {
         assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_failed_refresh_keeps_an_unexpired_token() {
-        // Lifetime 2 s: fresh for 1 s, then refreshed ahead; the refresh fails.
+        // Lifetime 120 s: fresh for 60 s, then refreshed ahead; the refresh fails.
         let provider = Arc::new(Counting {
-            lifetime: Some(Duration::from_secs(2)),
+            lifetime: Some(Duration::from_secs(120)),
             fail_after_first: true,
             ..Default::default()
         });
@@ -240,7 +321,7 @@ mod tests {
             cache.token().await.expect("first").secret().expose(),
             "token-1"
         );
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+        tokio::time::sleep(Duration::from_secs(61)).await;
         assert_eq!(
             cache
                 .token()
@@ -251,5 +332,67 @@ mod tests {
             "token-1"
         );
         assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_zero_lifetime_is_trusted_for_the_floor() {
+        let provider = Arc::new(Counting {
+            lifetime: Some(Duration::ZERO),
+            ..Default::default()
+        });
+        let cache = cache(provider.clone());
+        for _ in 0..100 {
+            cache.token().await.expect("token");
+        }
+        assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
+        // Half the floor later, the token is refreshed ahead of the (floored) expiry.
+        tokio::time::sleep(MIN_TRUSTED_LIFETIME / 2 + Duration::from_secs(1)).await;
+        assert_eq!(
+            cache.token().await.expect("token").secret().expose(),
+            "token-2"
+        );
+    }
+
+    fn refusal(status: u16) -> ApiError {
+        ApiError {
+            operation: "op",
+            status,
+            request_id: None,
+            retry_after: None,
+            message: Some("token refused".into()),
+            body_snippet: String::new(),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn after_a_refusal_calls_fail_at_once_for_the_cooldown() {
+        let provider = Arc::new(Counting {
+            lifetime: Some(Duration::from_secs(3600)),
+            ..Default::default()
+        });
+        let cache = cache(provider.clone());
+        let first = cache.token().await.expect("token");
+        cache.refused(&refusal(401));
+        for _ in 0..10 {
+            let e = cache.token().await.expect_err("refused");
+            assert_eq!(e.status(), Some(401), "{e}");
+            assert!(e.to_string().contains("token refused"), "{e}");
+            let e = cache
+                .refresh_after_rejection(&first)
+                .await
+                .expect_err("refused");
+            assert_eq!(e.status(), Some(401), "{e}");
+        }
+        assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
+        tokio::time::sleep(REFUSAL_COOLDOWN + Duration::from_secs(1)).await;
+        assert_eq!(
+            cache
+                .refresh_after_rejection(&first)
+                .await
+                .expect("refreshed after the cooldown")
+                .secret()
+                .expose(),
+            "token-2"
+        );
     }
 }

@@ -49,6 +49,9 @@ pub struct ClientCertificate {
     cert_der: Vec<u8>,
     thumbprint: [u8; 20],
     subject: String,
+    /// The PKCS#12 password, kept only so that it is redacted from server text like every
+    /// other credential.
+    password: Option<Secret>,
 }
 
 impl fmt::Debug for ClientCertificate {
@@ -154,7 +157,10 @@ impl ClientCertificate {
             let attempt =
                 key_from_pkcs8_der(bag.key.as_der()).and_then(|key| Self::from_parts(key, &certs));
             match attempt {
-                Ok(cert) => return Ok(cert),
+                Ok(mut cert) => {
+                    cert.password = (!password.is_empty()).then(|| password.clone());
+                    return Ok(cert);
+                }
                 Err(e) => {
                     first_error.get_or_insert(e);
                 }
@@ -178,7 +184,8 @@ impl ClientCertificate {
     /// message names the file and what to do.
     pub fn from_file(path: impl AsRef<Path>, password: Option<&Secret>) -> Result<Self, Error> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| {
+        let bytes = crate::body::read_file_capped(path, crate::body::MAX_CREDENTIAL_FILE_BYTES)
+            .map_err(|e| {
             Error::Config(format!(
                 "could not read the certificate file {}: {e}; check the path and its permissions",
                 path.display()
@@ -268,7 +275,13 @@ impl ClientCertificate {
             cert_der,
             thumbprint,
             subject,
+            password: None,
         })
+    }
+
+    /// The PKCS#12 password the certificate was loaded with, for redaction.
+    pub(crate) fn password(&self) -> Option<&Secret> {
+        self.password.as_ref()
     }
 
     /// The certificate's SHA-1 thumbprint as 40 uppercase hex digits, as Elements and the

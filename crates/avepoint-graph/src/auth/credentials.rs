@@ -92,6 +92,22 @@ impl Credentials {
         }
     }
 
+    /// A redactor of every secret these credentials send or hold: the client secret, the
+    /// static token, the certificate's password.
+    pub(crate) fn redactor(&self) -> crate::redact::Redactor {
+        let mut redactor = crate::redact::Redactor::new();
+        match self {
+            Self::ClientSecret { secret, .. } | Self::StaticToken(secret) => redactor.add(secret),
+            Self::Certificate { certificate, .. } => {
+                if let Some(password) = certificate.password() {
+                    redactor.add(password);
+                }
+            }
+            Self::Provider(_) => {}
+        }
+        redactor
+    }
+
     /// Refuses credentials that cannot work (an empty client id, secret or token) before
     /// anything is sent.
     pub(crate) fn validate(&self) -> Result<(), Error> {
@@ -308,5 +324,24 @@ mod tests {
         let received = server.received_requests().await.expect("recorded");
         assert_eq!(received[0].url.path(), "/connect/token");
         assert!(!format!("{provider:?}").contains(SECRET));
+    }
+
+    #[test]
+    fn the_redactor_knows_the_secret_the_token_and_the_certificate_password() {
+        let text = |c: &Credentials| {
+            c.redactor()
+                .scrub("a hunter2-client-secret-value b demo-password c static-token-value")
+        };
+        let by_secret = Credentials::client_secret("app", SECRET);
+        assert!(!text(&by_secret).contains(SECRET));
+        let by_token = Credentials::static_token("static-token-value");
+        assert!(!text(&by_token).contains("static-token-value"));
+        let pfx = include_bytes!("../../../avepoint-fake/fixtures/demo.pfx");
+        let certificate =
+            ClientCertificate::from_pkcs12(pfx, &Secret::new("demo-password")).expect("demo.pfx");
+        let by_certificate = Credentials::certificate("app", certificate);
+        assert!(!text(&by_certificate).contains("demo-password"));
+        assert!(format!("{by_certificate:?}").contains("ClientCertificate"));
+        assert!(!format!("{by_certificate:?}").contains("demo-password"));
     }
 }

@@ -15,9 +15,8 @@ use tracing::Instrument as _;
 
 use super::certificate::JWT_BEARER_ASSERTION_TYPE;
 use super::{AccessToken, ClientCertificate, Secret, TokenProvider};
-use crate::error::{
-    AuthenticationError, BODY_SNIPPET_LIMIT, Error, request_id, retry_after, snippet,
-};
+use crate::error::{AuthenticationError, BODY_SNIPPET_LIMIT, Error, request_id, retry_after};
+use crate::redact::Redactor;
 use crate::retry::{RetryRuntime, run};
 
 /// The lifetime assumed when the identity service does not say (`expires_in` missing): one
@@ -26,9 +25,6 @@ pub(crate) const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 
 /// The most of an identity service answer that is read: a token response is a few KiB.
 const MAX_TOKEN_RESPONSE: usize = 256 * 1024;
-
-/// What stands in for a credential in errors built from the identity service's answer.
-const REDACTED: &str = "[redacted]";
 
 /// How the app proves its identity to the identity service.
 #[derive(Clone, Debug)]
@@ -68,14 +64,8 @@ impl IdentityClient {
         http: reqwest::Client,
         retry: RetryRuntime,
     ) -> Self {
-        let mut display = token_url.clone();
-        // Both only fail for URLs that cannot carry user info, which then have none to strip.
-        let _ = display.set_username("");
-        let _ = display.set_password(None);
-        display.set_query(None);
-        display.set_fragment(None);
         Self {
-            display_url: display.to_string(),
+            display_url: crate::environment::display_url(&token_url),
             token_url,
             client_id,
             auth,
@@ -150,8 +140,11 @@ impl IdentityClient {
                 request_id = request_id.as_deref(),
                 "identity service answered"
             );
+            // Every credential of this request, in every encoding, is removed from what the
+            // identity service sent back, before anything is cut to size.
+            let redactor = self.redactor().with(&credential);
             let fail = |error: Option<String>, error_description: Option<String>, detail: Option<String>| {
-                let scrub = |s: Option<String>| s.map(|s| scrub(&s, credential.expose()));
+                let scrub = |s: Option<String>| redactor.scrub_opt(s);
                 Error::Authentication(Box::new(AuthenticationError {
                     token_url: self.display_url.clone(),
                     status: Some(status.as_u16()),
@@ -172,7 +165,7 @@ impl IdentityClient {
                     )),
                 ))
             } else if status.is_success() {
-                parse_token(&body).map_err(|detail| fail(None, None, Some(detail)))
+                parse_token(&body, &redactor).map_err(|detail| fail(None, None, Some(detail)))
             } else if status.is_redirection() {
                 let location = headers
                     .get(LOCATION)
@@ -187,7 +180,7 @@ impl IdentityClient {
                     )),
                 ))
             } else {
-                let (error, description, detail) = parse_oauth_error(&body);
+                let (error, description, detail) = parse_oauth_error(&body, &redactor);
                 Err(fail(error, description, detail))
             }
         }
@@ -222,21 +215,22 @@ impl IdentityClient {
     }
 
     /// Reads at most [`MAX_TOKEN_RESPONSE`] bytes of the body; `true` when there was more.
-    async fn read_body(&self, mut response: reqwest::Response) -> Result<(Vec<u8>, bool), Error> {
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
+    async fn read_body(&self, response: reqwest::Response) -> Result<(Vec<u8>, bool), Error> {
+        crate::body::read_capped(response.bytes_stream(), MAX_TOKEN_RESPONSE)
             .await
-            .map_err(|e| self.transport_error(e))?
-        {
-            if body.len() + chunk.len() > MAX_TOKEN_RESPONSE {
-                let room = MAX_TOKEN_RESPONSE - body.len();
-                body.extend_from_slice(&chunk[..room]);
-                return Ok((body, true));
-            }
-            body.extend_from_slice(&chunk);
+            .map_err(|e| self.transport_error(e))
+    }
+
+    /// A redactor of the credentials this client holds (the secret, the certificate's
+    /// password); the per-request credential (the assertion) is added by the caller.
+    fn redactor(&self) -> Redactor {
+        match &self.auth {
+            ClientAuth::Secret(secret) => Redactor::new().with(secret),
+            ClientAuth::Certificate(certificate) => match certificate.password() {
+                Some(password) => Redactor::new().with(password),
+                None => Redactor::new(),
+            },
         }
-        Ok((body, false))
     }
 
     fn transport_error(&self, e: reqwest::Error) -> Error {
@@ -279,15 +273,6 @@ fn describe(e: &reqwest::Error) -> String {
     }
 }
 
-/// Replaces every occurrence of `credential` in `text`.
-fn scrub(text: &str, credential: &str) -> String {
-    if credential.is_empty() {
-        text.to_owned()
-    } else {
-        text.replace(credential, REDACTED)
-    }
-}
-
 /// At most [`BODY_SNIPPET_LIMIT`] characters of a string from the identity service.
 fn bounded(s: &str) -> String {
     s.chars().take(BODY_SNIPPET_LIMIT).collect()
@@ -295,7 +280,7 @@ fn bounded(s: &str) -> String {
 
 /// Reads a successful token response. The error is a `detail` that never contains the body
 /// when the body may hold a token.
-fn parse_token(body: &[u8]) -> Result<AccessToken, String> {
+fn parse_token(body: &[u8], redactor: &Redactor) -> Result<AccessToken, String> {
     let value: serde_json::Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
@@ -306,7 +291,7 @@ fn parse_token(body: &[u8]) -> Result<AccessToken, String> {
             {
                 "[withheld: it may contain a token]".to_owned()
             } else {
-                format!("{:?}", snippet(body))
+                format!("{:?}", redactor.snippet(body, false))
             };
             return Err(format!(
                 "the token response is not valid JSON ({e}); body starts with: {shown}"
@@ -341,6 +326,14 @@ fn parse_token(body: &[u8]) -> Result<AccessToken, String> {
         }
         Some(_) => return Err("the token response's token_type is not a string".to_owned()),
     }
+    // Sent as `Authorization: Bearer <token>`: a character an HTTP header cannot carry (CR,
+    // LF, other controls, spaces, non-ASCII) would make every call fail; refuse it here, once.
+    if !access_token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(
+            "the token response's access_token holds characters an HTTP header cannot carry (a line break, a control character, a space or non-ASCII text); the identity service's answer is unusable"
+                .to_owned(),
+        );
+    }
     let lifetime = match object.get("expires_in") {
         None | Some(serde_json::Value::Null) => DEFAULT_TOKEN_LIFETIME,
         Some(v) => parse_expires_in(v).ok_or_else(|| {
@@ -365,8 +358,14 @@ fn parse_expires_in(value: &serde_json::Value) -> Option<Duration> {
 
 /// The OAuth error (`error`, `error_description`) of a failed token request, or a bounded
 /// snippet of the body as the detail when it has none.
-fn parse_oauth_error(body: &[u8]) -> (Option<String>, Option<String>, Option<String>) {
-    let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(bounded);
+fn parse_oauth_error(
+    body: &[u8],
+    redactor: &Redactor,
+) -> (Option<String>, Option<String>, Option<String>) {
+    let text = |v: Option<&serde_json::Value>| {
+        v.and_then(|v| v.as_str())
+            .map(|s| bounded(&redactor.scrub(s)))
+    };
     if let Ok(serde_json::Value::Object(o)) = serde_json::from_slice::<serde_json::Value>(body) {
         let error = text(o.get("error"));
         let description = text(o.get("error_description"));
@@ -374,8 +373,12 @@ fn parse_oauth_error(body: &[u8]) -> (Option<String>, Option<String>, Option<Str
             return (error, description, None);
         }
     }
-    let detail =
-        (!body.is_empty()).then(|| format!("the identity service answered: {:?}", snippet(body)));
+    let detail = (!body.is_empty()).then(|| {
+        format!(
+            "the identity service answered: {:?}",
+            redactor.snippet(body, false)
+        )
+    });
     (None, None, detail)
 }
 

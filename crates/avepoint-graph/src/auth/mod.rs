@@ -17,6 +17,7 @@ mod scoped;
 mod secret;
 
 pub(crate) use cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
+pub use cache::{MIN_TRUSTED_LIFETIME, REFUSAL_COOLDOWN};
 pub use certificate::{ASSERTION_LIFETIME, ClientCertificate};
 pub use credentials::Credentials;
 pub(crate) use identity::IdentityClient;
@@ -64,12 +65,14 @@ impl AccessToken {
     pub(crate) fn request_context(
         &self,
         api_base: &str,
+        body_limit: usize,
     ) -> Result<avepoint_graph_raw::RequestContext, Error> {
         let build = || {
             avepoint_graph_raw::RequestContext::with_bearer(
                 self.value.expose().to_owned(),
                 api_base,
             )
+            .map(|ctx| ctx.with_body_limit(body_limit))
             .map_err(|e| Error::Config(e.to_string()))
         };
         if let Some((base, ctx)) = self.context.get() {

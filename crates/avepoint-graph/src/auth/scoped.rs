@@ -17,15 +17,19 @@ use super::{TokenCache, TokenProvider};
 pub(crate) struct TokenCaches {
     provider: Arc<dyn TokenProvider>,
     margin: Duration,
+    /// The shortest lifetime a token is trusted for.
+    floor: Duration,
     caches: Mutex<HashMap<BTreeSet<String>, Arc<TokenCache>>>,
 }
 
 impl TokenCaches {
     /// Caches that fetch tokens from `provider`, refreshed `margin` before expiry.
-    pub(crate) fn new(provider: Arc<dyn TokenProvider>, margin: Duration) -> Self {
+    /// A token is trusted for at least `floor`, whatever lifetime it was issued with.
+    pub(crate) fn new(provider: Arc<dyn TokenProvider>, margin: Duration, floor: Duration) -> Self {
         Self {
             provider,
             margin,
+            floor,
             caches: Mutex::new(HashMap::new()),
         }
     }
@@ -44,11 +48,10 @@ impl TokenCaches {
                         requested.push(scope.clone());
                     }
                 }
-                Arc::new(TokenCache::new(
-                    self.provider.clone(),
-                    requested,
-                    self.margin,
-                ))
+                Arc::new(
+                    TokenCache::new(self.provider.clone(), requested, self.margin)
+                        .with_floor(self.floor),
+                )
             })
             .clone()
     }
@@ -99,7 +102,11 @@ mod tests {
     #[tokio::test]
     async fn one_token_per_scope_set_fetched_once_each() {
         let provider = Arc::new(Recording::default());
-        let caches = Arc::new(TokenCaches::new(provider.clone(), Duration::from_secs(300)));
+        let caches = Arc::new(TokenCaches::new(
+            provider.clone(),
+            Duration::from_secs(300),
+            super::super::MIN_TRUSTED_LIFETIME,
+        ));
         let sets = [
             strings(&["a"]),
             strings(&["b"]),
