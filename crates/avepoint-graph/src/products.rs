@@ -203,10 +203,11 @@ impl FromStr for ProductType {
     /// `cloud-backup-for-microsoft-365`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let trimmed = s.trim();
-        if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(code) = trimmed.parse::<i64>() {
-                return Ok(Self::from_code(code));
-            }
+        if !trimmed.is_empty()
+            && trimmed.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(code) = trimmed.parse::<i64>()
+        {
+            return Ok(Self::from_code(code));
         }
         let key = name_key(trimmed);
         Self::KNOWN
