@@ -14,7 +14,8 @@ use crate::open_code::open_code_enum;
 use crate::operation;
 use crate::types::{ParseEnumError, TenantType, seat_count};
 
-const OPERATION: &str = "retrieve_customer_product_seats";
+/// The operation name of the product seats (in errors and spans).
+pub(crate) const OPERATION: &str = "retrieve_customer_product_seats";
 
 /// An AvePoint product (`productType`): the 22 products this version knows, or a code it
 /// does not know, kept as `Unknown(code)`.
