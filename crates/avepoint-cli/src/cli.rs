@@ -1,4 +1,5 @@
-//! The command line: `avepoint seats ...`, `avepoint customers ...` and
+//! The command line: `avepoint seats ...`, `avepoint customers ...`, the licensing commands
+//! (`overview`, `products`, `services`, `reconcile`; their flags live in their modules) and
 //! `avepoint fake-server ...` (clap derive).
 
 use std::path::PathBuf;
