@@ -1,4 +1,5 @@
-//! The command line: `avepoint seats ...`, `avepoint customers ...` and
+//! The command line: `avepoint seats ...`, `avepoint customers ...`, the licensing commands
+//! (`overview`, `products`, `services`, `reconcile`; their flags live in their modules) and
 //! `avepoint fake-server ...` (clap derive).
 
 use std::path::PathBuf;
@@ -259,7 +260,9 @@ the run exits 1. With --all-customers rows gain `organization` after `customerId
 
 const OVERVIEW_AFTER_HELP: &str = "\
 Rows (one per customer x tenant type): customerId, tenantType (m365, salesforce, google,
-d365), availableUserSeat, assignedUserSeat. The table ends with a totals row.
+d365), availableUserSeat, assignedUserSeat. The table ends with a totals row. With
+--all-types a type the service answers 404 for is left out; a type named with
+--tenant-type that answers 404 fails that customer.
 
 Examples:
   avepoint overview --demo --all-types
@@ -301,7 +304,8 @@ Rows: customerId, tenantType, productType, assignedUserSeat, purchasedUserSeat, 
   under       0 < purchased < assigned
   idle        purchased - assigned > P % of purchased (--idle-percent, default 20)
   ok          otherwise
-Pairs where both sides are 0 are left out. The table ends with the counts per status.
+Pairs where both sides are 0 are left out. The table ends with the counts per status. A
+customer whose overview answers 404 for every type is pointed out in a `warning:` line.
 --fail-on STATUS[,STATUS...] exits 4 when a row has one of them and no customer failed.
 
 Examples:

@@ -3,7 +3,8 @@
 //!
 //! See `avepoint seats --help` and `avepoint customers --help` for flags, environment
 //! variables, output formats and exit codes, and `avepoint seats --demo --all-customers
-//! --all-types` to see it work without an account.
+//! --all-types` to see it work without an account. `overview`, `products`, `services` and
+//! `reconcile` cover the licensing family (`avepoint reconcile --demo --all-customers`).
 
 mod cli;
 mod completions;

@@ -1,12 +1,14 @@
 //! `avepoint overview`: each customer's seat overview per tenant type (available and
 //! assigned user seats summed over its tenants of the type), one row per customer x type.
+//! With `--all-types` a type the service answers `404` for is left out (as `products
+//! --all-products` does); a type named with `--tenant-type` must answer.
 
 use avepoint_graph::TenantType;
 use clap::{ArgGroup, Args};
 use futures::future::try_join_all;
 use serde_json::json;
 
-use crate::per_customer::{Calls, Licensing, Rows};
+use crate::per_customer::{Calls, Licensing, Rows, is_not_found};
 use crate::rows::Column;
 use crate::selection::SelectionArgs;
 use crate::work::CustomerRef;
@@ -28,19 +30,25 @@ pub(crate) struct OverviewArgs {
     pub(crate) selection: SelectionArgs,
 }
 
-/// The command: the tenant types to report.
+/// The command: the tenant types to report, and whether a 404 leaves a type out.
 pub(crate) struct Overview {
     types: Vec<TenantType>,
+    skip_not_found: bool,
 }
 
 impl Overview {
     /// The command for `args` (the selection is run by [`crate::per_customer::run`]).
     pub(crate) fn new(tenant_type: Option<TenantType>, all_types: bool) -> Self {
-        let types = match tenant_type {
-            Some(t) if !all_types => vec![t],
-            _ => TenantType::ALL.to_vec(),
-        };
-        Self { types }
+        match tenant_type {
+            Some(t) if !all_types => Self {
+                types: vec![t],
+                skip_not_found: false,
+            },
+            _ => Self {
+                types: TenantType::ALL.to_vec(),
+                skip_not_found: true,
+            },
+        }
     }
 }
 
@@ -59,15 +67,21 @@ impl Licensing for Overview {
         calls: &Calls,
         customer: &CustomerRef,
     ) -> Result<Rows, avepoint_graph::Error> {
+        let skip_not_found = self.skip_not_found;
         let overviews = try_join_all(self.types.iter().map(|&t| async move {
-            let overview = calls
+            match calls
                 .call(calls.client.seat_overview(&customer.id, t))
-                .await?;
-            Ok::<_, avepoint_graph::Error>((t, overview))
+                .await
+            {
+                Ok(overview) => Ok(Some((t, overview))),
+                Err(e) if skip_not_found && is_not_found(&e) => Ok(None),
+                Err(e) => Err(e),
+            }
         }))
         .await?;
         let rows = overviews
             .into_iter()
+            .flatten()
             .map(|(t, o)| {
                 vec![
                     json!(customer.id),

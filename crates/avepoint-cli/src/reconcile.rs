@@ -154,14 +154,22 @@ impl Licensing for Reconcile {
                 calls.call(calls.client.seat_overview(id, t)),
                 calls.call(calls.client.product_seats(id, product)),
             );
+            let overview_missing = assigned.as_ref().is_err_and(is_not_found);
             let assigned = or_zero(assigned, |o| o.assigned_seats)?;
             let purchased = or_zero(purchased, |s| s.available_seats)?;
-            Ok::<_, avepoint_graph::Error>((t, product, assigned, purchased))
+            Ok::<_, avepoint_graph::Error>((t, product, assigned, purchased, overview_missing))
         }))
         .await?;
+        let mut warnings = Vec::new();
+        if pairs.iter().all(|pair| pair.4) {
+            warnings.push(
+                "the seat overview answered 404 for every tenant type (counted as 0); check the customer id"
+                    .to_owned(),
+            );
+        }
         let rows = pairs
             .into_iter()
-            .filter_map(|(t, product, assigned, purchased)| {
+            .filter_map(|(t, product, assigned, purchased, _)| {
                 let status = ReconcileStatus::of(assigned, purchased, self.idle_percent)?;
                 let gap = i128::from(purchased) - i128::from(assigned);
                 Some(vec![
@@ -175,10 +183,7 @@ impl Licensing for Reconcile {
                 ])
             })
             .collect();
-        Ok(Rows {
-            rows,
-            warnings: Vec::new(),
-        })
+        Ok(Rows { rows, warnings })
     }
 
     /// The counts per status.

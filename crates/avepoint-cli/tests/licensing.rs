@@ -131,7 +131,11 @@ fn reconcile_gives_every_status_leaves_empty_pairs_out_and_uses_one_token() {
         .args(["reconcile", "-t", "m365", "-o", "json"])
         .args(customers(&ids)));
     assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
-    assert_eq!(r.stderr, "");
+    // An unknown customer is no failure (404 counts as 0), but it is pointed out.
+    assert_eq!(
+        r.stderr,
+        "warning: customer nobody: the seat overview answered 404 for every tenant type (counted as 0); check the customer id\n"
+    );
     let row = |id: &str, assigned: u64, purchased: u64, status: &str| {
         json!({
             "customerId": id, "tenantType": "m365", "productType": 2048,
@@ -459,4 +463,44 @@ async fn a_404_on_the_overview_side_counts_as_zero() {
             "assignedUserSeat": 0, "purchasedUserSeat": 50, "gap": 50, "status": "idle",
         })]
     );
+}
+
+/// An API answering 404 for the Salesforce overview: `--all-types` leaves that type out,
+/// naming it with `--tenant-type` fails the customer.
+#[tokio::test(flavor = "multi_thread")]
+async fn overview_404s_are_left_out_with_all_types_only() {
+    use wiremock::matchers::path_regex;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let identity = BackgroundFakeServer::start(FakeConfig::demo()).expect("fake server starts");
+    let api = MockServer::start().await;
+    Mock::given(path_regex("/3rd-party-products/type/1/overview$"))
+        .respond_with(ResponseTemplate::new(404).set_body_raw("{}", "application/json"))
+        .mount(&api)
+        .await;
+    Mock::given(path_regex("/3rd-party-products/type/[023]/overview$"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"availableUserSeat": 2, "assignedUserSeat": 3}"#,
+            "application/json",
+        ))
+        .mount(&api)
+        .await;
+    let overview = |args: &'static [&'static str]| {
+        let mut cmd = avepoint(&identity);
+        cmd.env("AVEPOINT_BASE_URL", api.uri())
+            .args(["overview", "-c", "c1", "-o", "json"])
+            .args(args);
+        tokio::task::spawn_blocking(move || run(&mut cmd))
+    };
+    let r = overview(&["--all-types"]).await.expect("the run finishes");
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    let types: Vec<String> = json(&r.stdout)
+        .iter()
+        .map(|row| row["tenantType"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(types, ["m365", "google", "d365"]);
+    let r = overview(&["-t", "salesforce"])
+        .await
+        .expect("the run finishes");
+    assert_eq!(r.code, Some(1), "stderr: {}", r.stderr);
+    assert!(r.stderr.contains("error: customer c1: "), "{}", r.stderr);
 }

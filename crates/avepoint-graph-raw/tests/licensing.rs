@@ -5,6 +5,7 @@
 //! and snapshots the request the server received (method, path as sent, query, the headers
 //! that matter, body) together with what the client decoded.
 
+#[allow(dead_code)] // not every helper is used by this file
 mod support;
 
 use std::collections::BTreeMap;

@@ -193,6 +193,9 @@ impl ApiError {
             403 => {
                 "the app lacks the permission (scope elements.license.read.all) or the customer is outside its customer scope; check the app registration in Elements"
             }
+            404 if self.operation == crate::products::OPERATION => {
+                "the customer holds no subscription of this product, or there is no such customer for this partner; check the customer id, the product code and the data center"
+            }
             404 => "no such customer for this partner; check the customer id and the data center",
             429 => "rate limited; slow down or retry later",
             500 | 502 | 504 => {

@@ -14,7 +14,8 @@ use crate::open_code::open_code_enum;
 use crate::operation;
 use crate::types::{ParseEnumError, TenantType, seat_count};
 
-const OPERATION: &str = "retrieve_customer_product_seats";
+/// The operation name of the product seats (in errors and spans).
+pub(crate) const OPERATION: &str = "retrieve_customer_product_seats";
 
 /// An AvePoint product (`productType`): the 22 products this version knows, or a code it
 /// does not know, kept as `Unknown(code)`.
@@ -203,10 +204,11 @@ impl FromStr for ProductType {
     /// `cloud-backup-for-microsoft-365`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let trimmed = s.trim();
-        if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(code) = trimmed.parse::<i64>() {
-                return Ok(Self::from_code(code));
-            }
+        if !trimmed.is_empty()
+            && trimmed.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(code) = trimmed.parse::<i64>()
+        {
+            return Ok(Self::from_code(code));
         }
         let key = name_key(trimmed);
         Self::KNOWN

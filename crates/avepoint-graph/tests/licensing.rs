@@ -106,6 +106,11 @@ async fn not_found_and_unknown_codes() {
         .await
         .expect_err("Contoso holds no Opus");
     assert_eq!(err.status(), Some(404));
+    assert!(
+        err.to_string()
+            .contains("the customer holds no subscription of this product"),
+        "{err}"
+    );
     let err = client
         .services("nobody")
         .await
