@@ -20,6 +20,7 @@ use crate::auth::{
 };
 use crate::environment::{DataCenter, Endpoints};
 use crate::error::{self, ApiError, Error};
+use crate::rate_limit::{RateLimitConfig, RateLimitStats};
 use crate::retry::{self, RetryPolicy, RetryRuntime, Sleeper, TokioSleeper};
 use crate::types::{SeatStatus, TenantSeats, TenantType};
 
@@ -83,6 +84,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     sleeper: Arc<dyn Sleeper>,
     refresh_margin: Duration,
+    rate_limit: RateLimitConfig,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -114,6 +116,7 @@ impl Default for ClientBuilder {
             http: None,
             sleeper: Arc::new(TokioSleeper),
             refresh_margin: crate::auth::DEFAULT_REFRESH_MARGIN,
+            rate_limit: RateLimitConfig::default(),
         }
     }
 }
@@ -222,6 +225,23 @@ impl ClientBuilder {
         self
     }
 
+    /// A hard cap on API requests per second (retries included), shared by every clone of
+    /// the client: requests are spaced at least `1 / rps` apart. Off by default. Must be
+    /// positive and finite.
+    pub fn max_requests_per_second(mut self, rps: f64) -> Self {
+        self.rate_limit.max_requests_per_second = Some(rps);
+        self
+    }
+
+    /// Adaptive client-side rate limiting (default on): after the first `429` or `503` the
+    /// client paces its API requests, lowering the rate on each throttling response and
+    /// growing it back along the CUBIC curve (see [`crate::rate_limit`]). A client that is
+    /// never throttled is never paced.
+    pub fn adaptive_rate_limit(mut self, on: bool) -> Self {
+        self.rate_limit.adaptive = on;
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let mut endpoints = self.endpoints;
@@ -264,6 +284,7 @@ impl ClientBuilder {
         };
         // The attempt timeout is enforced by the retry loop (one timer per attempt, for
         // API and token requests alike, whatever `reqwest::Client` is used).
+        let limiter = self.rate_limit.build(self.sleeper.clone())?;
         let retry = RetryRuntime::new(self.retry, self.sleeper)
             .with_attempt_timeout(Some(self.attempt_timeout));
         let provider =
@@ -275,7 +296,8 @@ impl ClientBuilder {
                 customers_tokens: caches.for_scopes(&self.customers_scopes),
                 http,
                 endpoints,
-                retry,
+                // Only API calls are paced: the limiter learns the API's rate limit.
+                retry: retry.with_limiter(limiter),
             }),
         })
     }
@@ -290,6 +312,16 @@ impl Client {
     /// The endpoints this client talks to.
     pub fn endpoints(&self) -> &Endpoints {
         &self.inner.endpoints
+    }
+
+    /// The client-side rate limiter's counters and current rate (shared by all clones).
+    pub fn rate_limit(&self) -> RateLimitStats {
+        self.inner
+            .retry
+            .limiter
+            .as_ref()
+            .map(|l| l.stats())
+            .unwrap_or_default()
     }
 
     /// Prepares a "retrieve customer tenant assigned user seats" call: the seats of every

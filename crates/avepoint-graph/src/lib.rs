@@ -75,6 +75,7 @@ mod customers;
 mod environment;
 pub mod error;
 pub mod paging;
+pub mod rate_limit;
 pub mod retry;
 mod seats_batch;
 mod types;
@@ -91,6 +92,7 @@ pub use customers::{Customer, CustomerTenant, CustomersRequest, JobStatus, Manag
 pub use environment::{DataCenter, Endpoints};
 pub use error::{ApiError, AuthenticationError, Error, GiveUpReason, Result};
 pub use paging::{MAX_PAGE_SIZE, Page, PageStream};
+pub use rate_limit::RateLimitStats;
 pub use retry::{RetryPolicy, Sleeper};
 pub use seats_batch::{ReportedTenantType, TenantSeatsBatchRequest, TenantSeatsRecord};
 pub use types::{ParseEnumError, SeatStatus, TenantSeats, TenantType};
