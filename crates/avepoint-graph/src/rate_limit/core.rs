@@ -15,8 +15,9 @@
 //!   epoch ([`Cubic`]): the rate drops to `β ×` the rate that was throttled and climbs back
 //!   along the cubic. Responses to requests sent before the last decrease are counted but do
 //!   not decrease again (they say nothing about the new rate);
-//! * the rate never exceeds twice the measured send rate (a client that does not use its rate
-//!   does not learn anything about a higher one) and never falls below [`MIN_RATE`].
+//! * requests are never paced faster than twice the measured send rate, and slow start only
+//!   grows while the rate is used (a client that does not use its rate learns nothing about
+//!   a higher one); the rate never falls below [`MIN_RATE`].
 
 use super::cubic::{BETA, Cubic};
 
@@ -156,6 +157,18 @@ impl Core {
         }
     }
 
+    /// The rate requests are paced at, at `now`: the effective rate, held to twice the
+    /// measured send rate while adaptive (a sudden surge of callers at most doubles the
+    /// sending every [`SMOOTHING`] seconds instead of bursting at a rate never tried).
+    fn paced_rate(&self, now: f64) -> Option<f64> {
+        let adaptive = (self.phase != Phase::Off)
+            .then(|| self.rate.min((2.0 * self.sends.get(now)).max(MIN_RATE)));
+        match (self.cap, adaptive) {
+            (Some(c), Some(a)) => Some(c.min(a)),
+            (c, a) => c.or(a),
+        }
+    }
+
     /// Whether adaptive mode has engaged (a throttling response was seen).
     pub(crate) fn engaged(&self) -> bool {
         self.phase != Phase::Off
@@ -184,7 +197,7 @@ impl Core {
 
     /// Reserves the next slot for a request at `now`, unless it is `max_wait` or more away.
     pub(crate) fn reserve(&mut self, now: f64, max_wait: Option<f64>) -> Slot {
-        let Some(rate) = self.effective_rate() else {
+        let Some(rate) = self.paced_rate(now) else {
             return Slot::Now(self.send(now, None, false));
         };
         let slot = self.next_slot.max(now);
@@ -207,7 +220,7 @@ impl Core {
     /// meanwhile (reserve again).
     pub(crate) fn confirm(&mut self, now: f64, generation: u64) -> Option<Permit> {
         (generation == self.generation).then(|| {
-            let rate = self.effective_rate();
+            let rate = self.paced_rate(now);
             self.send(now, rate, true)
         })
     }
@@ -255,8 +268,8 @@ impl Core {
         self.decreases += 1;
         self.epoch_start = now;
         self.generation += 1;
-        let paced = self.effective_rate().unwrap_or(self.rate);
-        self.next_slot = now + 1.0 / paced;
+        // Slots reserved at the old rate are void; the schedule restarts now.
+        self.next_slot = now;
         Change::Decreased(self.rate)
     }
 
@@ -270,13 +283,14 @@ impl Core {
         if permit.sent < self.epoch_start {
             return Change::None;
         }
-        let grown = match self.phase {
+        let rate = match self.phase {
             Phase::Off => return Change::None,
-            Phase::SlowStart => self.rate + 1.0 / srtt,
-            Phase::Cubic(cubic) => cubic.rate_at(now - self.epoch_start),
+            // Slow start only grows while the rate is used.
+            Phase::SlowStart => (self.rate + 1.0 / srtt)
+                .min((2.0 * self.sends.get(now)).max(self.rate))
+                .max(MIN_RATE),
+            Phase::Cubic(cubic) => cubic.rate_at(now - self.epoch_start).max(MIN_RATE),
         };
-        let ceiling = (2.0 * self.sends.get(now)).max(MIN_RATE);
-        let rate = grown.min(ceiling).max(MIN_RATE);
         if rate == self.rate {
             return Change::None;
         }
