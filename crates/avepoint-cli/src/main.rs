@@ -18,6 +18,7 @@ mod output;
 mod progress;
 mod render;
 mod seats;
+mod throttling;
 mod work;
 
 use std::process::ExitCode;

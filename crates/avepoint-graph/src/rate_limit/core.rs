@@ -126,6 +126,7 @@ pub(crate) struct Core {
     sends: MeasuredRate,
     /// Smoothed round-trip time of answered requests.
     srtt: Option<f64>,
+    requests: u64,
     throttled: u64,
     decreases: u64,
 }
@@ -143,6 +144,7 @@ impl Core {
             next_slot: 0.0,
             sends: MeasuredRate::default(),
             srtt: None,
+            requests: 0,
             throttled: 0,
             decreases: 0,
         }
@@ -178,6 +180,11 @@ impl Core {
     #[cfg(test)]
     pub(crate) fn phase(&self) -> Phase {
         self.phase
+    }
+
+    /// Requests let through.
+    pub(crate) fn requests(&self) -> u64 {
+        self.requests
     }
 
     /// Throttling responses seen.
@@ -227,6 +234,7 @@ impl Core {
 
     fn send(&mut self, now: f64, rate: Option<f64>, waited: bool) -> Permit {
         self.sends.add(now);
+        self.requests += 1;
         Permit {
             sent: now,
             rate,

@@ -67,6 +67,8 @@ impl RateLimitConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 #[non_exhaustive]
 pub struct RateLimitStats {
+    /// API requests sent so far (attempts, retries included).
+    pub requests: u64,
     /// Throttling responses (`429` and `503`) to API requests so far.
     pub throttled_responses: u64,
     /// How many times the adaptive limiter lowered the rate.
@@ -204,6 +206,7 @@ impl RateLimiter {
         let state = self.lock();
         let core = &state.core;
         RateLimitStats {
+            requests: core.requests(),
             throttled_responses: core.throttled(),
             decreases: core.decreases(),
             adaptive_engaged: core.engaged(),
