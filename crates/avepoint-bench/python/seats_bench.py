@@ -45,7 +45,13 @@ def main():
     parser.add_argument("--calls", type=int, required=True)
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--warmup", type=int, default=0)
+    parser.add_argument(
+        "--honour-retry-after",
+        action="store_true",
+        help="on 429/503, sleep the Retry-After seconds and try again (4 attempts in all)",
+    )
     args = parser.parse_args()
+    attempts = 4 if args.honour_retry_after else 1
 
     base_url = env("AVEPOINT_BASE_URL").rstrip("/")
     token_url = env("AVEPOINT_TOKEN_URL")
@@ -83,7 +89,15 @@ def main():
             f"/3rd-party-products/type/{tenant_type}/users"
         )
         try:
-            r = session.post(url, json={}, headers=headers)
+            for attempt in range(1, attempts + 1):
+                r = session.post(url, json={}, headers=headers)
+                if r.status_code not in (429, 503) or attempt == attempts:
+                    break
+                try:
+                    wait = float(r.headers.get("Retry-After", "1"))
+                except ValueError:
+                    wait = 1.0
+                time.sleep(min(max(wait, 0.0), 60.0))
             if r.status_code != 200:
                 return i, None, f"HTTP {r.status_code}"
             return i, r.json(), None

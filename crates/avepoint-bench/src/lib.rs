@@ -10,6 +10,7 @@
 //! deterministic dataset ([`workload`]); the figures are only reported, never asserted.
 
 pub mod bare;
+pub mod limits;
 pub mod measure;
 pub mod process;
 pub mod python;

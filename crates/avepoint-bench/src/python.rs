@@ -47,8 +47,21 @@ pub fn run(
     workload: &Path,
     plan: Plan,
 ) -> Result<RunResult> {
+    run_with(python, script, target, workload, plan, &[])
+}
+
+/// [`run`] with extra options of the script (e.g. `--honour-retry-after`).
+pub fn run_with(
+    python: &Path,
+    script: &Path,
+    target: &Target,
+    workload: &Path,
+    plan: Plan,
+    extra: &[&str],
+) -> Result<RunResult> {
     let mut cmd = Command::new(python);
     cmd.arg(script)
+        .args(extra)
         .arg("--workload")
         .arg(workload)
         .args(["--mode", plan.mode.as_str()])

@@ -15,6 +15,8 @@ use crate::workload::Workload;
 pub enum RustClient {
     /// The `avepoint-graph` SDK.
     Sdk,
+    /// The SDK with adaptive rate limiting off (retries only).
+    SdkRetriesOnly,
     /// The bare `reqwest` + `serde` baseline.
     Bare,
 }
@@ -24,6 +26,7 @@ impl RustClient {
     pub fn as_str(self) -> &'static str {
         match self {
             RustClient::Sdk => "sdk",
+            RustClient::SdkRetriesOnly => "sdk-retries-only",
             RustClient::Bare => "bare",
         }
     }
@@ -42,6 +45,10 @@ pub async fn run(
     Ok(match client {
         RustClient::Sdk => {
             let caller = SdkCaller::new(target, tenant_type)?;
+            measure::run(client.as_str(), caller, workload, plan).await
+        }
+        RustClient::SdkRetriesOnly => {
+            let caller = SdkCaller::with_adaptive(target, tenant_type, false)?;
             measure::run(client.as_str(), caller, workload, plan).await
         }
         RustClient::Bare => {

@@ -19,6 +19,11 @@ impl SdkCaller {
     /// Builds the SDK client for `target` (no request is made yet: the first call fetches the
     /// token, as in a user's program).
     pub fn new(target: &Target, tenant_type: i32) -> Result<Self> {
+        Self::with_adaptive(target, tenant_type, true)
+    }
+
+    /// [`SdkCaller::new`] with adaptive rate limiting on (the default) or off.
+    pub fn with_adaptive(target: &Target, tenant_type: i32, adaptive: bool) -> Result<Self> {
         let tenant_type = TenantType::from_code(tenant_type)
             .with_context(|| format!("unknown tenant type {tenant_type}"))?;
         let client = Client::builder()
@@ -28,6 +33,7 @@ impl SdkCaller {
                 target.client_id.as_str(),
                 target.client_secret.as_str(),
             ))
+            .adaptive_rate_limit(adaptive)
             .build()
             .context("building the SDK client")?;
         Ok(Self {

@@ -77,6 +77,12 @@ pub struct SuiteArgs {
     /// Seed of the generated dataset.
     #[arg(long, value_name = "SEED", default_value_t = 1)]
     pub seed: u64,
+    /// Skip the service-limit scenarios (rate limit, latency; see `limits`).
+    #[arg(long)]
+    pub no_limits: bool,
+    /// Rounds of the service-limit scenarios [default: 3; --quick: 1].
+    #[arg(long, value_name = "R")]
+    pub limits_rounds: Option<usize>,
 }
 
 /// The settings a run used (defaults resolved).
@@ -278,6 +284,8 @@ pub struct Report {
     pub throughput: Vec<ThroughputRow>,
     /// (c) the CLI fan-out, per customer count.
     pub scale: Vec<ScaleRow>,
+    /// (d) the service-limit scenarios (rate limit, latency), unless skipped.
+    pub limits: Option<crate::limits::LimitsReport>,
     /// The targets.
     pub targets: Vec<TargetCheck>,
     /// Every run of (a) and (b).
@@ -326,6 +334,8 @@ struct Ctx {
     workload_path: PathBuf,
     dataset: Arc<Dataset>,
     out_dir: PathBuf,
+    /// Rounds of the service-limit scenarios (0: skipped).
+    limits_rounds: usize,
 }
 
 /// Runs the suite. Progress goes to stderr.
@@ -408,6 +418,11 @@ pub fn run(args: &SuiteArgs) -> Result<Report> {
         workload_path,
         dataset,
         out_dir: args.out_dir.clone(),
+        limits_rounds: if args.no_limits {
+            0
+        } else {
+            args.limits_rounds.unwrap_or(if args.quick { 1 } else { 3 })
+        },
     };
     let result = ctx.measure(machine);
     runtime.block_on(server.shutdown());
@@ -527,6 +542,26 @@ impl Ctx {
                 ));
             }
         }
+        let limits = (self.limits_rounds > 0).then(|| {
+            let env = crate::limits::Env {
+                runner: &self.runner,
+                python: self
+                    .python
+                    .as_ref()
+                    .map(|(p, s)| (p.as_path(), s.as_path())),
+                cli: self.cli.as_deref(),
+                target: &self.target,
+                control: &self.control,
+                workload_path: &self.workload_path,
+                dataset: &self.dataset,
+                out_dir: &self.out_dir,
+                quick: s.quick,
+            };
+            crate::limits::run(&env, self.limits_rounds)
+        });
+        if let Some(l) = &limits {
+            problems.extend(l.problems.iter().cloned());
+        }
         let latency = latency_rows(&clients, &runs);
         let throughput = throughput_rows(&clients, &s.concurrencies, &runs);
         let records: Vec<RunRecord> = runs.into_iter().map(|(r, _)| r).collect();
@@ -540,6 +575,7 @@ impl Ctx {
             latency,
             throughput,
             scale,
+            limits,
             targets,
             errors: records.iter().map(|r| r.errors).sum(),
             mismatches: records.iter().map(|r| r.mismatches).sum(),

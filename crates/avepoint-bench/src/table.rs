@@ -120,6 +120,10 @@ pub fn render(report: &Report) -> String {
         }
     }
 
+    if let Some(limits) = &report.limits {
+        crate::limits::render(limits, &mut out);
+    }
+
     let _ = writeln!(out, "\ntargets:");
     for t in &report.targets {
         let mark = match t.met {

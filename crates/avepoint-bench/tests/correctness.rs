@@ -176,6 +176,8 @@ fn the_suite_runs_end_to_end() {
         runner: Some(PathBuf::from(env!("CARGO_BIN_EXE_avepoint-bench"))),
         out_dir: dir.path().to_path_buf(),
         seed: 3,
+        no_limits: true,
+        limits_rounds: None,
     };
     let report = suite::run(&args).expect("suite");
     assert!(report.correct(), "{:?}", report.problems);

@@ -51,6 +51,11 @@ one totals row per type before the grand total. If the listing fails part-way, t
 of the customers listed so far stay valid output and the run exits 1 (3 when the listing
 is refused outright: 401/403 or no token).
 
+Rate limits: when the service answers 429 or 503, the client slows down for the whole run
+(all concurrent calls share one limiter) and finds the rate the service accepts, honouring
+Retry-After; --rate-limit RPS (AVEPOINT_RATE_LIMIT) caps it from the start. With -v the
+run ends with the number of throttling responses and the rate the client settled at.
+
 --endpoint chooses the seats operation: `users` (default; one call per customer and type)
 or `batch` (the paginated tenants/batch report, all pages). Both give the same rows;
 --status needs `users`.
@@ -415,6 +420,28 @@ pub(crate) struct ConnectionArgs {
         value_parser = clap::value_parser!(u32).range(1..=20)
     )]
     pub(crate) max_attempts: Option<u32>,
+
+    /// Send at most RPS API requests per second (retries included), across all of the run's
+    /// concurrent calls. Without it the client still adapts: after the service's first 429 or
+    /// 503 it paces its requests near the rate the service accepts (-v reports it).
+    #[arg(
+        long,
+        value_name = "RPS",
+        env = "AVEPOINT_RATE_LIMIT",
+        hide_env_values = true,
+        value_parser = parse_rate_limit
+    )]
+    pub(crate) rate_limit: Option<f64>,
+}
+
+/// A positive, finite number of requests per second.
+fn parse_rate_limit(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!(
+            "`{s}` is not a positive number of requests per second"
+        )),
+    }
 }
 
 /// Refuses empty customer IDs and the IDs `.` and `..` (which URL path normalisation would

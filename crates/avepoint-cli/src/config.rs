@@ -73,6 +73,9 @@ pub(crate) fn client_builder(
     if let Some(attempts) = args.max_attempts {
         builder = builder.retry_policy(RetryPolicy::default().max_attempts(attempts));
     }
+    if let Some(rps) = args.rate_limit {
+        builder = builder.max_requests_per_second(rps);
+    }
     let credentials = credentials(args, env)?;
     // The URLs as configured, not yet checked: logged without user info or query.
     tracing::info!(

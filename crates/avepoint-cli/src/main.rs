@@ -32,6 +32,7 @@ mod seats;
 mod selection;
 mod services;
 mod shutdown;
+mod throttling;
 mod work;
 
 use std::process::ExitCode;

@@ -104,6 +104,9 @@ pub(crate) async fn run(args: SeatsArgs, verbose: u8) -> Result<Status, Fatal> {
     if let Some(pb) = &progress {
         pb.finish_and_clear();
     }
+    if verbose > 0 {
+        eprintln!("{}", crate::throttling::summary(&job.client.rate_limit()));
+    }
     drop(demo);
     result
 }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use crate::dataset::Dataset;
 use crate::faults::{EndpointFaults, Fault, FaultConfig, RandomFaults, RetryAfter, ScriptedFault};
 use crate::paging::{PagingFault, ScriptedPagingFault};
+use crate::rate_limit::RateLimit;
 use crate::server::{DEFAULT_PORT, FakeConfig, FakeServer};
 use crate::{FakeError, demo};
 
@@ -67,6 +68,12 @@ pub struct FakeServerArgs {
     /// Seed of --fault-rate.
     #[arg(long, default_value_t = 1)]
     pub fault_seed: u64,
+
+    /// Rate-limit the API routes per client id: a token bucket of BURST requests (default:
+    /// one second's worth) refilled at RPS per second; an empty bucket answers 429 with
+    /// Retry-After in whole seconds, rounded up.
+    #[arg(long, value_name = "RPS[:BURST]")]
+    pub rate_limit: Option<RateLimit>,
 
     /// Answer every N-th request with 429 Too Many Requests.
     #[arg(long, value_name = "N")]
@@ -134,6 +141,7 @@ impl Default for FakeServerArgs {
             latency_ms: 0,
             fault_rate: None,
             fault_seed: 1,
+            rate_limit: None,
             rate_limit_every: None,
             rate_limit_first: 0,
             unavailable_first: 0,
@@ -220,6 +228,7 @@ impl FakeServerArgs {
                 api,
                 retry_after,
                 refuse_connections: self.refuse_connections,
+                rate_limit: self.rate_limit,
                 paging: if self.repeat_page_first > 0 {
                     vec![ScriptedPagingFault {
                         fault: PagingFault::RepeatPreviousPage,
@@ -341,5 +350,17 @@ mod tests {
         assert_eq!(config.faults.api.script[0].fault, Fault::rate_limited(3));
         assert_eq!(config.faults.token, config.faults.api);
         assert!(Cli::try_parse_from(["x", "--fault-rate", "1.5"]).is_err());
+        let limited = Cli::try_parse_from(["x", "--rate-limit", "200:20"])
+            .ok()
+            .and_then(|c| c.args.to_config().ok())
+            .and_then(|c| c.faults.rate_limit);
+        assert_eq!(
+            limited,
+            Some(RateLimit {
+                rps: 200.0,
+                burst: 20
+            })
+        );
+        assert!(Cli::try_parse_from(["x", "--rate-limit", "0"]).is_err());
     }
 }

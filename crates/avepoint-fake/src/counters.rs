@@ -25,6 +25,9 @@ pub struct CountersSnapshot {
     /// Connections closed right after accept, before any request was read
     /// ([`crate::FakeControl::refuse_connections`]).
     pub refused_connections: u64,
+    /// API requests answered `429` by the rate limit ([`crate::rate_limit`]); not counted in
+    /// `faults_injected`.
+    pub rate_limited: u64,
     /// Responses sent, by HTTP status code.
     pub responses_by_status: BTreeMap<u16, u64>,
 }
@@ -52,6 +55,7 @@ pub(crate) struct Counters {
     pub(crate) faults_injected: AtomicU64,
     pub(crate) dropped_requests: AtomicU64,
     pub(crate) refused_connections: AtomicU64,
+    pub(crate) rate_limited: AtomicU64,
     statuses: Mutex<BTreeMap<u16, u64>>,
 }
 
@@ -79,6 +83,7 @@ impl Counters {
             faults_injected: get(&self.faults_injected),
             dropped_requests: get(&self.dropped_requests),
             refused_connections: get(&self.refused_connections),
+            rate_limited: get(&self.rate_limited),
             responses_by_status: self
                 .statuses
                 .lock()
@@ -98,6 +103,7 @@ impl Counters {
             &self.faults_injected,
             &self.dropped_requests,
             &self.refused_connections,
+            &self.rate_limited,
         ] {
             c.store(0, Ordering::Relaxed);
         }

@@ -4,11 +4,13 @@
 //! Faults act like a gateway in front of the service: they are decided before the request
 //! is authenticated or validated. For each request of an endpoint the server, in order,
 //! 1. sleeps the endpoint's latency (if any),
-//! 2. takes the next scripted fault from the endpoint's queue (see
+//! 2. answers `429` if the API's rate limit ([`crate::rate_limit`]) has no token left for
+//!    the client,
+//! 3. takes the next scripted fault from the endpoint's queue (see
 //!    [`crate::FakeControl::inject`]),
-//! 3. otherwise answers `429` if this is every `n`-th request ([`EndpointFaults::rate_limit_every`]),
-//! 4. otherwise draws a random fault ([`EndpointFaults::random`]),
-//! 5. otherwise serves the request normally.
+//! 4. otherwise answers `429` if this is every `n`-th request ([`EndpointFaults::rate_limit_every`]),
+//! 5. otherwise draws a random fault ([`EndpointFaults::random`]),
+//! 6. otherwise serves the request normally.
 
 use std::collections::VecDeque;
 use std::num::NonZeroU32;
@@ -16,6 +18,7 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use crate::dataset::SplitMix;
+use crate::rate_limit::{RateLimit, RateLimitState};
 
 /// Which endpoint a fault applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -160,6 +163,9 @@ pub struct FaultConfig {
     /// Paging faults for the first page responses of the paginated routes, in order (see
     /// [`crate::FakeControl::inject_paging`]).
     pub paging: Vec<crate::paging::ScriptedPagingFault>,
+    /// The API's rate limit per client id (see [`crate::rate_limit`]); checked after the
+    /// latency and before every other fault.
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// What to do with one request.
@@ -250,6 +256,7 @@ pub(crate) struct FaultState {
     token: Mutex<EndpointState>,
     api: Mutex<EndpointState>,
     retry_after: Mutex<RetryAfter>,
+    pub(crate) rate_limit: RateLimitState,
 }
 
 impl FaultState {
@@ -258,6 +265,7 @@ impl FaultState {
             token: Mutex::new(EndpointState::new(&config.token)),
             api: Mutex::new(EndpointState::new(&config.api)),
             retry_after: Mutex::new(config.retry_after),
+            rate_limit: RateLimitState::new(config.rate_limit),
         }
     }
 
@@ -302,6 +310,7 @@ impl FaultState {
     }
 
     pub(crate) fn clear(&self) {
+        self.rate_limit.set(None);
         for target in [FaultTarget::Token, FaultTarget::Api] {
             self.with(target, |s| {
                 *s = EndpointState::new(&EndpointFaults::default())

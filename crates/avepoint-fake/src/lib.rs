@@ -12,7 +12,7 @@
 //!   `elements.customers.read.all`), paged over the same dataset ([`paging`], with paging
 //!   faults for tests);
 //!
-//! with scripted and random faults ([`faults`]), counters ([`CountersSnapshot`]) and a
+//! with scripted and random faults ([`faults`]), a per-client rate limit ([`rate_limit`]), counters ([`CountersSnapshot`]) and a
 //! unique `X-Request-Id` on every response. The demo credentials are in [`demo`].
 //!
 //! ```no_run
@@ -41,6 +41,7 @@ pub mod demo;
 pub mod faults;
 pub mod licensing;
 pub mod paging;
+pub mod rate_limit;
 mod request;
 mod responses;
 pub mod seats;
@@ -59,6 +60,7 @@ pub use faults::{
 };
 pub use licensing::Subscription;
 pub use paging::{PagingFault, ScriptedPagingFault};
+pub use rate_limit::RateLimit;
 pub use server::{
     BackgroundFakeServer, DEFAULT_PORT, DEFAULT_TOKEN_LIFETIME, FakeConfig, FakeControl, FakeServer,
 };

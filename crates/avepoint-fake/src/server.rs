@@ -39,6 +39,7 @@ use crate::dataset::Dataset;
 use crate::faults::{Fault, FaultConfig, FaultState, FaultTarget, RandomFaults, RetryAfter};
 use crate::licensing;
 use crate::paging::{PagingFault, PagingFaults};
+use crate::rate_limit::RateLimit;
 use crate::responses::{api_error, json_bytes};
 use crate::seats::{self, SEATS_ROUTE};
 use crate::tenants_batch::{self, TENANTS_BATCH_ROUTE};
@@ -201,6 +202,12 @@ impl FakeControl {
         self.shared.faults.set_random(target, random);
     }
 
+    /// Sets (or with `None` lifts) the API's rate limit per client id; every client's bucket
+    /// starts full. See [`crate::rate_limit`].
+    pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
+        self.shared.faults.rate_limit.set(limit);
+    }
+
     /// Sets the `Retry-After` of the periodic rate limiting.
     pub fn set_retry_after(&self, retry_after: RetryAfter) {
         self.shared.faults.set_retry_after(retry_after);
@@ -214,8 +221,8 @@ impl FakeControl {
             .fetch_add(n, Ordering::Relaxed);
     }
 
-    /// Removes every fault and latency of both endpoints, paging faults, and connections
-    /// still to refuse.
+    /// Removes every fault and latency of both endpoints, the rate limit, paging faults, and
+    /// connections still to refuse.
     pub fn clear_faults(&self) {
         self.shared.faults.clear();
         self.shared.paging_faults.clear();
@@ -592,6 +599,21 @@ async fn fault_gate(
     let decision = shared.faults.next(target);
     if !decision.latency.is_zero() {
         tokio::time::sleep(decision.latency).await;
+    }
+    if target == FaultTarget::Api
+        && let Some(seconds) = shared.faults.rate_limit.check(
+            &crate::rate_limit::client_key(&shared, request.headers()),
+            Instant::now(),
+        )
+    {
+        Counters::bump(&counters.rate_limited);
+        return with_retry_after(
+            api_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Rate limit exceeded; retry later.",
+            ),
+            Some(RetryAfter::Seconds(seconds)),
+        );
     }
     let Some(fault) = decision.fault else {
         return next.run(request).await;

@@ -7,8 +7,8 @@ use std::num::NonZeroU32;
 use std::time::{Duration, Instant, SystemTime};
 
 use avepoint_fake::{
-    EndpointFaults, FakeConfig, Fault, FaultConfig, FaultTarget, RandomFaults, RetryAfter,
-    ScriptedFault, demo,
+    EndpointFaults, FakeConfig, Fault, FaultConfig, FaultTarget, RandomFaults, RateLimit,
+    RetryAfter, ScriptedFault, demo,
 };
 use common::*;
 use serde_json::Value;
@@ -342,4 +342,100 @@ async fn shutdown_stops_the_server() {
     // The port can be bound again.
     let again = avepoint_fake::FakeServer::start_on(addr, FakeConfig::demo()).await;
     assert!(again.is_ok());
+}
+
+#[tokio::test]
+async fn rate_limit_is_a_token_bucket_per_client_settable_at_run_time() {
+    let server = start_with(FakeConfig::demo().with_faults(FaultConfig {
+        rate_limit: Some(RateLimit::per_second(0.5).with_burst(2)),
+        ..FaultConfig::default()
+    }))
+    .await;
+    let token = demo_token(&server).await;
+    let other = token_for(&server, demo::LIMITED_CLIENT_ID, demo::CLIENT_SECRET).await;
+    for _ in 0..2 {
+        let r = seats(&server, Some(&token), CONTOSO, "0", None).await;
+        assert_eq!(r.status(), 200);
+    }
+    let r = seats(&server, Some(&token), CONTOSO, "0", None).await;
+    assert_eq!(r.status(), 429);
+    // The next token is two seconds away (0.5 per second), give or take the time spent.
+    let retry_after: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "TooManyRequests");
+    // Another app has its own bucket (this one lacks the license scope: 403, not 429).
+    let r = seats(&server, Some(&other), CONTOSO, "0", None).await;
+    assert_eq!(r.status(), 403);
+    // Every API route is limited, the token endpoint is not.
+    let r = customers(&server, Some(&token), "", None).await;
+    assert_eq!(r.status(), 429);
+    demo_token(&server).await;
+    let c = server.counters();
+    assert_eq!(
+        (c.rate_limited, c.responses(429), c.faults_injected),
+        (2, 2, 0)
+    );
+
+    // Lifted at run time, then set again: buckets start full.
+    server.control().set_rate_limit(None);
+    for _ in 0..5 {
+        assert_eq!(
+            seats(&server, Some(&token), CONTOSO, "0", None)
+                .await
+                .status(),
+            200
+        );
+    }
+    server
+        .control()
+        .set_rate_limit(Some(RateLimit::per_second(0.5).with_burst(1)));
+    assert_eq!(
+        seats(&server, Some(&token), CONTOSO, "0", None)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        seats(&server, Some(&token), CONTOSO, "0", None)
+            .await
+            .status(),
+        429
+    );
+    server.control().clear_faults();
+    assert_eq!(
+        seats(&server, Some(&token), CONTOSO, "0", None)
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn latency_applies_to_rate_limited_answers_too() {
+    let server = start_with(FakeConfig::demo().with_faults(FaultConfig {
+        api: EndpointFaults {
+            latency: Duration::from_millis(100),
+            ..EndpointFaults::default()
+        },
+        rate_limit: Some(RateLimit::per_second(1.0).with_burst(1)),
+        ..FaultConfig::default()
+    }))
+    .await;
+    let token = demo_token(&server).await;
+    assert_eq!(
+        seats(&server, Some(&token), CONTOSO, "0", None)
+            .await
+            .status(),
+        200
+    );
+    let started = Instant::now();
+    let r = seats(&server, Some(&token), CONTOSO, "0", None).await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["retry-after"], "1");
+    assert!(started.elapsed() >= Duration::from_millis(100));
 }

@@ -21,6 +21,7 @@ use crate::auth::{
 use crate::body::{self, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::environment::{DataCenter, Endpoints};
 use crate::error::{self, ApiError, Error};
+use crate::rate_limit::{RateLimitConfig, RateLimitStats};
 use crate::redact::Redactor;
 use crate::retry::{self, RetryPolicy, RetryRuntime, Sleeper, TokioSleeper};
 use crate::types::{SeatStatus, TenantSeats, TenantType};
@@ -94,6 +95,7 @@ pub struct ClientBuilder {
     refresh_margin: Duration,
     min_token_lifetime: Duration,
     max_response_bytes: usize,
+    rate_limit: RateLimitConfig,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -127,6 +129,7 @@ impl Default for ClientBuilder {
             refresh_margin: crate::auth::DEFAULT_REFRESH_MARGIN,
             min_token_lifetime: crate::auth::MIN_TRUSTED_LIFETIME,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            rate_limit: RateLimitConfig::default(),
         }
     }
 }
@@ -256,6 +259,23 @@ impl ClientBuilder {
         self
     }
 
+    /// A hard cap on API requests per second (retries included), shared by every clone of
+    /// the client: requests are spaced at least `1 / rps` apart. Off by default. Must be
+    /// positive and finite.
+    pub fn max_requests_per_second(mut self, rps: f64) -> Self {
+        self.rate_limit.max_requests_per_second = Some(rps);
+        self
+    }
+
+    /// Adaptive client-side rate limiting (default on): after the first `429` or `503` the
+    /// client paces its API requests, lowering the rate on each throttling response and
+    /// growing it back along the CUBIC curve (see [`crate::rate_limit`]). A client that is
+    /// never throttled is never paced.
+    pub fn adaptive_rate_limit(mut self, on: bool) -> Self {
+        self.rate_limit.adaptive = on;
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let mut endpoints = self.endpoints;
@@ -304,6 +324,7 @@ impl ClientBuilder {
         };
         // The attempt timeout is enforced by the retry loop (one timer per attempt, for
         // API and token requests alike, whatever `reqwest::Client` is used).
+        let limiter = self.rate_limit.build(self.sleeper.clone())?;
         let retry = RetryRuntime::new(self.retry, self.sleeper)
             .with_attempt_timeout(Some(self.attempt_timeout));
         let provider =
@@ -315,7 +336,8 @@ impl ClientBuilder {
                 customers_tokens: caches.for_scopes(&self.customers_scopes),
                 http,
                 endpoints,
-                retry,
+                // Only API calls are paced: the limiter learns the API's rate limit.
+                retry: retry.with_limiter(limiter),
                 redactor,
                 max_response_bytes: self.max_response_bytes,
             }),
@@ -332,6 +354,16 @@ impl Client {
     /// The endpoints this client talks to.
     pub fn endpoints(&self) -> &Endpoints {
         &self.inner.endpoints
+    }
+
+    /// The client-side rate limiter's counters and current rate (shared by all clones).
+    pub fn rate_limit(&self) -> RateLimitStats {
+        self.inner
+            .retry
+            .limiter
+            .as_ref()
+            .map(|l| l.stats())
+            .unwrap_or_default()
     }
 
     /// Prepares a "retrieve customer tenant assigned user seats" call: the seats of every

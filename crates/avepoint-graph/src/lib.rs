@@ -86,6 +86,7 @@ mod operation;
 mod overview;
 pub mod paging;
 mod products;
+pub mod rate_limit;
 mod redact;
 pub mod retry;
 mod seats_batch;
@@ -109,6 +110,7 @@ pub use error::{
 pub use overview::SeatOverview;
 pub use paging::{MAX_PAGE_SIZE, Page, PageStream};
 pub use products::{ProductSeats, ProductType};
+pub use rate_limit::RateLimitStats;
 pub use retry::{RetryPolicy, Sleeper};
 pub use seats_batch::{ReportedTenantType, TenantSeatsBatchRequest, TenantSeatsRecord};
 pub use services::{

@@ -25,6 +25,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, GiveUpReason};
+use crate::rate_limit::RateLimiter;
 
 /// How failed calls are retried. Build one with [`RetryPolicy::default`] and the setters, or
 /// turn retries off with [`RetryPolicy::disabled`].
@@ -181,6 +182,8 @@ pub(crate) struct RetryRuntime {
     pub(crate) budget: Option<Arc<RetryBudget>>,
     /// The longest one attempt may take (the client's attempt timeout), if bounded.
     pub(crate) attempt_timeout: Option<Duration>,
+    /// The client-side rate limiter each attempt waits for (API calls only).
+    pub(crate) limiter: Option<Arc<RateLimiter>>,
 }
 
 impl RetryRuntime {
@@ -191,7 +194,14 @@ impl RetryRuntime {
             sleeper,
             budget,
             attempt_timeout: None,
+            limiter: None,
         }
+    }
+
+    /// Paces every attempt with `limiter` and feeds it each attempt's outcome.
+    pub(crate) fn with_limiter(mut self, limiter: Arc<RateLimiter>) -> Self {
+        self.limiter = Some(limiter);
+        self
     }
 
     /// Bounds each attempt to `timeout` (besides the call's deadline).
@@ -227,6 +237,16 @@ where
     let mut n = 0u32;
     loop {
         n += 1;
+        // The limiter's wait is part of the call: it counts toward the deadline.
+        let pass = match &rt.limiter {
+            Some(limiter) => Some(
+                limiter
+                    .acquire(rt.remaining(start))
+                    .await
+                    .map_err(|e| e.into_error(target, operation, n, start))?,
+            ),
+            None => None,
+        };
         let left = rt.remaining(start);
         let limit = match (left, rt.attempt_timeout) {
             (Some(left), Some(per_attempt)) => Some(left.min(per_attempt)),
@@ -251,6 +271,9 @@ where
             },
             None => attempt(n).await,
         };
+        if let (Some(limiter), Some(pass)) = (&rt.limiter, pass) {
+            limiter.record(pass, crate::rate_limit::answered_status(&result));
+        }
         let error = match result {
             Ok(value) => {
                 if let Some(budget) = &rt.budget {

@@ -9,7 +9,7 @@ use assert_cmd::Command;
 use avepoint_fake::{BackgroundFakeServer, demo};
 
 /// Every variable the tool reads, removed from the inherited environment.
-pub const ENV_VARS: [&str; 12] = [
+pub const ENV_VARS: [&str; 13] = [
     "AVEPOINT_CLIENT_ID",
     "AVEPOINT_CLIENT_SECRET",
     "AVEPOINT_CERTIFICATE",
@@ -22,6 +22,7 @@ pub const ENV_VARS: [&str; 12] = [
     "AVEPOINT_FAKE_PORT",
     "AVEPOINT_FAKE_BIND",
     "RUST_LOG",
+    "AVEPOINT_RATE_LIMIT",
 ];
 
 /// The binary with a clean environment (no credentials, no endpoints).
