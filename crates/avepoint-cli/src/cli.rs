@@ -95,6 +95,9 @@ pub(crate) enum Command {
     #[command(after_help = format!("{CUSTOMERS_AFTER_HELP}\n{EXIT_CODES_HELP}"))]
     Customers(Box<CustomersArgs>),
 
+    /// Recorded runs (`avepoint seats --record`): list them, show one, compare two.
+    History(Box<crate::history::HistoryArgs>),
+
     /// Run the local fake AvePoint service (identity + seats API) for tests and demos.
     #[command(name = "fake-server")]
     FakeServer(Box<avepoint_fake::FakeServerArgs>),
@@ -185,6 +188,10 @@ pub(crate) struct SeatsArgs {
     /// --customers-file or --all-customers, every demo customer is queried.
     #[arg(long)]
     pub(crate) demo: bool,
+
+    /// Recording the run in the history database.
+    #[command(flatten)]
+    pub(crate) record: crate::history::RecordArgs,
 
     /// Connection and credentials.
     #[command(flatten)]

@@ -6,6 +6,7 @@
 //! | 1 | at least one customer failed (each failure is on stderr), the customers listing failed part-way, or the output could not be written |
 //! | 2 | usage or configuration error (clap's own errors are 2 as well) |
 //! | 3 | authentication failed: no access token could be obtained, or the API refused it (also a customers listing refused with 401/403 before any customer) |
+//! | 4 | `history diff --fail-on-change` reported changes |
 //! | 130 | interrupted by Ctrl-C; the rows fetched so far are written and the JSON array closed |
 
 use std::fmt;
@@ -41,6 +42,8 @@ pub(crate) enum Status {
     Usage,
     /// Exit code 3.
     Authentication,
+    /// Exit code 4: `history diff --fail-on-change` reported changes.
+    Changed,
     /// Exit code 130: stopped by Ctrl-C (the output written so far is complete and valid).
     Interrupted,
 }
@@ -53,6 +56,7 @@ impl Status {
             Self::SomeFailed => 1,
             Self::Usage => 2,
             Self::Authentication => 3,
+            Self::Changed => 4,
             Self::Interrupted => 130,
         }
     }

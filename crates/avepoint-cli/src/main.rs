@@ -12,6 +12,7 @@ mod customers;
 mod demo;
 mod exit;
 mod fleet;
+mod history;
 mod input;
 mod logging;
 mod output;
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Seats(args) => seats::run(*args, verbose).await,
             Command::Customers(args) => customers::run(*args).await,
+            Command::History(args) => history::run(*args),
             Command::FakeServer(args) => fake_server(*args).await,
         }
     });

@@ -16,6 +16,7 @@ use crate::connect;
 use crate::demo::Demo;
 use crate::exit::{Fatal, Status};
 use crate::fleet;
+use crate::history;
 use crate::input::{Item, Source};
 use crate::output::{self, Layout, Sink};
 use crate::progress::{self, quiet};
@@ -31,6 +32,8 @@ pub(crate) async fn run(args: SeatsArgs, verbose: u8) -> Result<Status, Fatal> {
             "--status needs --endpoint users: the tenants/batch report has no seat-status filter",
         ));
     }
+    // The history database is checked before anything goes over the network.
+    let history = history::recorder::Pending::open(&args)?;
     let types = args.tenant_types();
     let unit = if types.len() == 1 {
         "customers"
@@ -66,6 +69,7 @@ pub(crate) async fn run(args: SeatsArgs, verbose: u8) -> Result<Status, Fatal> {
         connect::authenticate_customers(&client).await?;
     }
     connect::authenticate_seats(&client).await?;
+    let mut recorder = history.map(|h| h.start(&client)).transpose()?;
 
     let types_len = types.len() as u64;
     let (input, progress): (WorkStream, _) = match source {
@@ -94,12 +98,21 @@ pub(crate) async fn run(args: SeatsArgs, verbose: u8) -> Result<Status, Fatal> {
         order: args.order,
         several_types: types.len() > 1,
     };
-    let result = job.run(input, sink.as_mut(), progress.as_ref()).await;
+    let result = match recorder.as_mut() {
+        Some(recorder) => {
+            let mut recorded = recorder.sink(sink.as_mut());
+            job.run(input, &mut recorded, progress.as_ref()).await
+        }
+        None => job.run(input, sink.as_mut(), progress.as_ref()).await,
+    };
     if let Some(pb) = &progress {
         pb.finish_and_clear();
     }
     drop(demo);
-    result
+    match recorder {
+        Some(recorder) => recorder.finish(result),
+        None => result,
+    }
 }
 
 /// The reports of the given customer IDs: each ID once per type, in input order.
@@ -191,25 +204,30 @@ impl Tally<'_> {
                 quiet(progress, || sink.report(seq, &target, &tenants))?;
             }
             Done::Report {
+                seq,
                 target,
                 result: Err(e),
-                ..
             } => {
                 self.total += 1;
                 self.failed += 1;
                 self.status = self.status.max(Status::of_call_error(&e));
                 let what = describe(&target, self.several_types);
                 quiet(progress, || eprintln!("error: customer {what}: {e}"));
+                self.sink.failed(seq, &target, &e)?;
             }
             Done::Invalid { message, .. } => {
                 self.total += 1;
                 self.failed += 1;
                 self.status = self.status.max(Status::SomeFailed);
                 quiet(progress, || eprintln!("error: {message}"));
+                self.sink.incomplete(&message)?;
             }
             Done::ListingFailed { error, listed, .. } => {
                 self.status = self.status.max(Status::of_listing_error(&error, listed));
                 self.listing_stopped = Some(listed);
+                self.sink.incomplete(&format!(
+                    "the customers listing failed after {listed} customer(s): {error}"
+                ))?;
                 quiet(progress, || {
                     if listed == 0 {
                         eprintln!("error: could not list the customers: {error}");
@@ -227,7 +245,7 @@ impl Tally<'_> {
 
 /// A report in an error line: the customer ID (escaped), its organization when known, and
 /// the type when the run asked for several.
-fn describe(target: &Target, several_types: bool) -> String {
+pub(crate) fn describe(target: &Target, several_types: bool) -> String {
     let mut what = target.customer.id.escape_debug().to_string();
     if let Some(name) = &target.customer.organization {
         what.push_str(&format!(" ({})", name.escape_debug()));

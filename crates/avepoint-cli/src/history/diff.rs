@@ -1,0 +1,448 @@
+//! `avepoint history diff`: what changed between two runs, tenant by tenant.
+//!
+//! Only customer x type pairs that succeeded in both runs are compared (when a pair was
+//! reported more than once in a run, its last success counts); the others are named on
+//! stderr as not compared, never reported as removed. Within the compared pairs, the two
+//! runs' rows are read sorted by (customer, type code, tenant id) and merged: a tenant only
+//! in `--to` is `added`, only in `--from` `removed`, in both with other seat counts
+//! `changed`. json and csv stream; the table buffers its rows and ends with the available
+//! and assigned deltas per tenant type.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::io::{self, BufWriter, Write};
+
+use avepoint_graph::TenantType;
+use rusqlite::{Connection, OptionalExtension as _, params};
+use serde::Serialize;
+
+use super::args::DiffArgs;
+use super::{Database, Failure, RunMeta, escaped};
+use crate::cli::OutputFormat;
+use crate::exit::{Fatal, Status};
+use crate::render::{CsvRecords, JsonArray, Table, cell, count};
+
+/// The json keys (and csv header) of a diff row, in order.
+pub(crate) const DIFF_COLUMNS: [&str; 9] = [
+    "customerId",
+    "tenantType",
+    "tenantId",
+    "tenantName",
+    "change",
+    "availableBefore",
+    "availableAfter",
+    "assignedBefore",
+    "assignedAfter",
+];
+
+/// One tenant's seats in one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Side {
+    customer_id: String,
+    tenant_type: i32,
+    tenant_id: String,
+    tenant_name: String,
+    available: i64,
+    assigned: i64,
+}
+
+impl Side {
+    fn key(&self) -> (&str, i32, &str) {
+        (&self.customer_id, self.tenant_type, &self.tenant_id)
+    }
+}
+
+/// One reported change.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+struct Change {
+    #[serde(skip)]
+    type_code: i32,
+    customer_id: String,
+    tenant_type: &'static str,
+    tenant_id: String,
+    tenant_name: String,
+    change: &'static str,
+    available_before: Option<i64>,
+    available_after: Option<i64>,
+    assigned_before: Option<i64>,
+    assigned_after: Option<i64>,
+}
+
+/// The change between a tenant's two sides, if any.
+fn compare(before: Option<Side>, after: Option<Side>) -> Option<Change> {
+    let (change, named) = match (&before, &after) {
+        (Some(b), Some(a)) if b.available == a.available && b.assigned == a.assigned => {
+            return None;
+        }
+        (Some(_), Some(a)) => ("changed", a),
+        (None, Some(a)) => ("added", a),
+        (Some(b), None) => ("removed", b),
+        (None, None) => return None,
+    };
+    Some(Change {
+        type_code: named.tenant_type,
+        customer_id: named.customer_id.clone(),
+        tenant_type: type_name(named.tenant_type),
+        tenant_id: named.tenant_id.clone(),
+        tenant_name: named.tenant_name.clone(),
+        change,
+        available_before: before.as_ref().map(|s| s.available),
+        available_after: after.as_ref().map(|s| s.available),
+        assigned_before: before.as_ref().map(|s| s.assigned),
+        assigned_after: after.as_ref().map(|s| s.assigned),
+    })
+}
+
+/// The rows of `run` in the pairs that also succeeded in `other`, sorted by key.
+const SIDE_SQL: &str = "
+SELECT r.customer_id, r.tenant_type, s.tenant_id, s.tenant_name, s.available, s.assigned
+FROM reports r JOIN seats s ON s.run_id = r.run_id AND s.seq = r.seq
+WHERE r.run_id = ?1 AND r.ok = 1
+  AND r.seq = (SELECT max(x.seq) FROM reports x
+               WHERE x.run_id = ?1 AND x.customer_id = r.customer_id
+                 AND x.tenant_type = r.tenant_type AND x.ok = 1)
+  AND EXISTS (SELECT 1 FROM reports y
+              WHERE y.run_id = ?2 AND y.customer_id = r.customer_id
+                AND y.tenant_type = r.tenant_type AND y.ok = 1)
+ORDER BY r.customer_id, r.tenant_type, s.tenant_id, s.position";
+
+/// The pairs of either run that did not succeed in both, with the first error of each
+/// side (`ok` is NULL when the run has no report of the pair).
+const NOT_COMPARED_SQL: &str = "
+SELECT customer_id, tenant_type,
+       max(CASE WHEN run_id = ?1 THEN ok END), max(CASE WHEN run_id = ?1 THEN error END),
+       max(CASE WHEN run_id = ?2 THEN ok END), max(CASE WHEN run_id = ?2 THEN error END)
+FROM reports WHERE run_id IN (?1, ?2)
+GROUP BY customer_id, tenant_type
+HAVING coalesce(max(CASE WHEN run_id = ?1 THEN ok END), 0) = 0
+    OR coalesce(max(CASE WHEN run_id = ?2 THEN ok END), 0) = 0
+ORDER BY customer_id, tenant_type";
+
+/// The tenant types of the pairs compared, in code order.
+const COMPARED_TYPES_SQL: &str = "
+SELECT DISTINCT r.tenant_type FROM reports r
+WHERE r.run_id = ?1 AND r.ok = 1
+  AND EXISTS (SELECT 1 FROM reports y
+              WHERE y.run_id = ?2 AND y.customer_id = r.customer_id
+                AND y.tenant_type = r.tenant_type AND y.ok = 1)
+ORDER BY r.tenant_type";
+
+/// Runs `avepoint history diff`.
+pub(crate) fn run(db: &Database, args: &DiffArgs) -> Result<Status, Fatal> {
+    match diff(db, args) {
+        Ok(0) => Ok(Status::Success),
+        Ok(_) if args.fail_on_change => Ok(Status::Changed),
+        Ok(_) => Ok(Status::Success),
+        Err(failure) => failure.into_result(),
+    }
+}
+
+/// Picks the runs, names the pairs not compared, writes the changes; returns how many.
+fn diff(db: &Database, args: &DiffArgs) -> Result<u64, Failure> {
+    let (from, to) = pick_runs(db, args)?;
+    let Some(conn) = &db.conn else {
+        return Ok(0);
+    };
+    for run in [&from, &to] {
+        if run.state != "complete" {
+            eprintln!(
+                "warning: run {} is {}: only the pairs it reported successfully are compared",
+                run.id, run.state
+            );
+        }
+    }
+    name_not_compared(db, conn, from.id, to.id)?;
+    let mut writer = DiffWriter::new(args.output, BufWriter::new(io::stdout().lock()));
+    writer.begin().map_err(Failure::Output)?;
+    let mut before_stmt = conn.prepare(SIDE_SQL).map_err(|e| db.failed(&e))?;
+    let mut after_stmt = conn.prepare(SIDE_SQL).map_err(|e| db.failed(&e))?;
+    let mut before = before_stmt
+        .query(params![from.id, to.id])
+        .map_err(|e| db.failed(&e))?;
+    let mut after = after_stmt
+        .query(params![to.id, from.id])
+        .map_err(|e| db.failed(&e))?;
+    let mut next_before = next_side(db, &mut before)?;
+    let mut next_after = next_side(db, &mut after)?;
+    let mut changes = 0u64;
+    loop {
+        let order = match (&next_before, &next_after) {
+            (None, None) => break,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(b), Some(a)) => b.key().cmp(&a.key()),
+        };
+        let (b, a) = match order {
+            Ordering::Less => (next_before.take(), None),
+            Ordering::Greater => (None, next_after.take()),
+            Ordering::Equal => (next_before.take(), next_after.take()),
+        };
+        if b.is_some() {
+            next_before = next_side(db, &mut before)?;
+        }
+        if a.is_some() {
+            next_after = next_side(db, &mut after)?;
+        }
+        if let Some(change) = compare(b, a) {
+            changes += 1;
+            writer.row(change).map_err(Failure::Output)?;
+        }
+    }
+    let types = compared_types(db, conn, from.id, to.id)?;
+    writer.finish(&types).map_err(Failure::Output)?;
+    Ok(changes)
+}
+
+fn next_side(db: &Database, rows: &mut rusqlite::Rows<'_>) -> Result<Option<Side>, Failure> {
+    let Some(row) = rows.next().map_err(|e| db.failed(&e))? else {
+        return Ok(None);
+    };
+    let side = (|| {
+        Ok::<_, rusqlite::Error>(Side {
+            customer_id: row.get(0)?,
+            tenant_type: row.get(1)?,
+            tenant_id: row.get(2)?,
+            tenant_name: row.get(3)?,
+            available: row.get(4)?,
+            assigned: row.get(5)?,
+        })
+    })()
+    .map_err(|e| db.failed(&e))?;
+    Ok(Some(side))
+}
+
+/// `--from` and `--to`, defaulting to the two most recent complete runs.
+fn pick_runs(db: &Database, args: &DiffArgs) -> Result<(RunMeta, RunMeta), Failure> {
+    let to = match args.to {
+        Some(id) => db.run_meta(id)?,
+        None => latest_complete(db, None)?.ok_or_else(|| too_few(db))?,
+    };
+    let from = match args.from {
+        Some(id) => db.run_meta(id)?,
+        None => latest_complete(db, Some(to.id))?.ok_or_else(|| too_few(db))?,
+    };
+    Ok((from, to))
+}
+
+fn too_few(db: &Database) -> Failure {
+    Failure::Db(Fatal::usage(format!(
+        "history diff needs two complete runs to compare by default, and the history database {} has fewer: record another run, or choose the runs with --from and --to (see `avepoint history runs`)",
+        db.path.display()
+    )))
+}
+
+/// The most recent complete run (before run `before`, when given).
+fn latest_complete(db: &Database, before: Option<i64>) -> Result<Option<RunMeta>, Failure> {
+    let Some(conn) = &db.conn else {
+        return Ok(None);
+    };
+    let id: Option<i64> = conn
+        .query_row(
+            "SELECT max(run_id) FROM runs WHERE state = 'complete' AND run_id < ?1",
+            params![before.unwrap_or(i64::MAX)],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(|e| db.failed(&e))?
+        .flatten();
+    id.map(|id| db.run_meta(id.max(0).unsigned_abs()))
+        .transpose()
+}
+
+/// Names every pair not compared on stderr.
+fn name_not_compared(db: &Database, conn: &Connection, from: i64, to: i64) -> Result<(), Failure> {
+    let mut stmt = conn.prepare(NOT_COMPARED_SQL).map_err(|e| db.failed(&e))?;
+    let mut rows = stmt.query(params![from, to]).map_err(|e| db.failed(&e))?;
+    while let Some(row) = rows.next().map_err(|e| db.failed(&e))? {
+        let pair = (|| {
+            Ok::<_, rusqlite::Error>((
+                row.get::<_, String>(0)?,
+                row.get::<_, i32>(1)?,
+                row.get::<_, Option<bool>>(2)?,
+                row.get::<_, Option<String>>(3)?,
+                row.get::<_, Option<bool>>(4)?,
+                row.get::<_, Option<String>>(5)?,
+            ))
+        })()
+        .map_err(|e| db.failed(&e))?;
+        let (customer, code, from_ok, from_error, to_ok, to_error) = pair;
+        let kind = type_name(code);
+        let side = |run: i64, ok: Option<bool>, error: Option<String>| match ok {
+            Some(true) => None,
+            Some(false) => Some(format!(
+                "failed in run {run} ({})",
+                escaped(error.as_deref().unwrap_or("unknown error"))
+            )),
+            None => Some(format!("missing from run {run}")),
+        };
+        let reasons: Vec<String> = [side(from, from_ok, from_error), side(to, to_ok, to_error)]
+            .into_iter()
+            .flatten()
+            .collect();
+        eprintln!(
+            "warning: not compared: customer {} {kind}: {}",
+            escaped(&customer),
+            reasons.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn compared_types(
+    db: &Database,
+    conn: &Connection,
+    from: i64,
+    to: i64,
+) -> Result<Vec<i32>, Failure> {
+    let mut stmt = conn
+        .prepare(COMPARED_TYPES_SQL)
+        .map_err(|e| db.failed(&e))?;
+    let types = stmt
+        .query_map(params![from, to], |row| row.get(0))
+        .and_then(Iterator::collect)
+        .map_err(|e| db.failed(&e))?;
+    Ok(types)
+}
+
+/// The deltas of one tenant type.
+#[derive(Debug, Default)]
+struct Totals {
+    changes: u64,
+    available: i64,
+    assigned: i64,
+}
+
+/// The output of the diff in one of the formats.
+enum DiffWriter<W: Write> {
+    Json(JsonArray<W>),
+    Csv(Box<CsvRecords<W>>),
+    Table {
+        out: W,
+        rows: Vec<Change>,
+        totals: BTreeMap<i32, Totals>,
+    },
+}
+
+impl<W: Write> DiffWriter<W> {
+    fn new(format: OutputFormat, out: W) -> Self {
+        match format {
+            OutputFormat::Json => Self::Json(JsonArray::new(out)),
+            OutputFormat::Csv => Self::Csv(Box::new(CsvRecords::new(out))),
+            OutputFormat::Table => Self::Table {
+                out,
+                rows: Vec::new(),
+                totals: BTreeMap::new(),
+            },
+        }
+    }
+
+    fn begin(&mut self) -> io::Result<()> {
+        match self {
+            Self::Json(array) => array.begin(),
+            Self::Csv(csv) => {
+                csv.record(DIFF_COLUMNS)?;
+                csv.flush()
+            }
+            Self::Table { .. } => Ok(()),
+        }
+    }
+
+    fn row(&mut self, change: Change) -> io::Result<()> {
+        match self {
+            Self::Json(array) => array.item(&change),
+            Self::Csv(csv) => csv.serialize(&change),
+            Self::Table { rows, totals, .. } => {
+                let t = totals.entry(change.type_code).or_default();
+                t.changes += 1;
+                t.available += delta(change.available_before, change.available_after);
+                t.assigned += delta(change.assigned_before, change.assigned_after);
+                rows.push(change);
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends the output; the table gets a totals row for each type of `compared_types` and
+    /// each type with changes.
+    fn finish(&mut self, compared_types: &[i32]) -> io::Result<()> {
+        match self {
+            Self::Json(array) => array.finish(),
+            Self::Csv(csv) => csv.flush(),
+            Self::Table { out, rows, totals } => {
+                for code in compared_types {
+                    totals.entry(*code).or_default();
+                }
+                table(rows, totals).write_to(out)
+            }
+        }
+    }
+}
+
+/// After minus before, a missing side counting as 0.
+fn delta(before: Option<i64>, after: Option<i64>) -> i64 {
+    after.unwrap_or(0).saturating_sub(before.unwrap_or(0))
+}
+
+/// `+5`, `-3`, `0`.
+fn signed(n: i64) -> String {
+    if n > 0 {
+        format!("+{n}")
+    } else {
+        n.to_string()
+    }
+}
+
+/// `25 -> 20 (-5)`, `- -> 10 (+10)`, `40 -> - (-40)`.
+fn transition(before: Option<i64>, after: Option<i64>) -> String {
+    let side = |v: Option<i64>| v.map_or_else(|| "-".to_owned(), |v| v.to_string());
+    format!(
+        "{} -> {} ({})",
+        side(before),
+        side(after),
+        signed(delta(before, after))
+    )
+}
+
+/// The table: one row per change, then the deltas per tenant type.
+fn table(rows: &[Change], totals: &BTreeMap<i32, Totals>) -> Table {
+    let mut table = Table::new(
+        &[
+            "CUSTOMER",
+            "TYPE",
+            "TENANT ID",
+            "TENANT NAME",
+            "CHANGE",
+            "AVAILABLE",
+            "ASSIGNED",
+        ],
+        &[false, false, false, false, false, true, true],
+    );
+    for c in rows {
+        table.push(vec![
+            cell(&c.customer_id),
+            c.tenant_type.to_owned(),
+            cell(&c.tenant_id),
+            cell(&c.tenant_name),
+            c.change.to_owned(),
+            transition(c.available_before, c.available_after),
+            transition(c.assigned_before, c.assigned_after),
+        ]);
+    }
+    for (code, t) in totals {
+        table.push(vec![
+            "TOTAL".to_owned(),
+            type_name(*code).to_owned(),
+            String::new(),
+            count(t.changes, "change"),
+            String::new(),
+            signed(t.available),
+            signed(t.assigned),
+        ]);
+    }
+    table
+}
+
+fn type_name(code: i32) -> &'static str {
+    TenantType::from_code(code).map_or("unknown", TenantType::short_name)
+}
