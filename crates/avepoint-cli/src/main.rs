@@ -14,6 +14,7 @@ mod exit;
 mod fleet;
 mod history;
 mod input;
+mod interrupt;
 mod logging;
 mod output;
 mod progress;

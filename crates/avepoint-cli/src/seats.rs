@@ -333,8 +333,9 @@ impl Job {
         let mut in_flight = FuturesUnordered::new();
         let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
         let (mut started, mut next_out) = (0u64, 0u64);
-        // Ctrl-C stops the fan-out; what was fetched is written and the output is closed.
-        let ctrl_c = tokio::signal::ctrl_c();
+        // Ctrl-C (or SIGTERM) stops the fan-out; what was fetched is written and the output
+        // is closed.
+        let ctrl_c = crate::interrupt::requested();
         tokio::pin!(ctrl_c);
         let mut watch_ctrl_c = true;
         loop {

@@ -42,6 +42,7 @@ pub mod faults;
 pub mod paging;
 mod request;
 mod responses;
+pub mod revision;
 pub mod seats;
 pub mod server;
 pub mod tenants_batch;
