@@ -22,7 +22,8 @@ usage: cargo xtask bench [--quick] [--customers N[,N...]] [--no-build] [suite op
   --customers N    customer counts of the CLI fan-out (default 10000,100000)
   --no-build       use the release binaries already in target/release
   --help           this text, then every suite option (rounds, calls, concurrency,
-                   --python PATH, --no-python, --cli-concurrency, --out-dir, --seed)
+                   --python PATH, --no-python, --cli-concurrency, --record-rounds,
+                   --out-dir, --seed)
 
 Builds avepoint-bench and avepoint (release), runs `avepoint-bench suite`, prints a table
 and writes target/bench/latest.json. Exits non-zero when any client got a wrong answer.";

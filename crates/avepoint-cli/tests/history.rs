@@ -471,11 +471,7 @@ fn unknown_runs_and_unusable_databases_exit_2_and_are_left_untouched() {
         .map(|e| e.expect("entry").path())
         .filter(|p| p.to_string_lossy().starts_with(&*text.to_string_lossy()))
         .collect();
-    assert_eq!(
-        siblings,
-        [text],
-        "no -wal or -shm next to the text file"
-    );
+    assert_eq!(siblings, [text], "no -wal or -shm next to the text file");
 
     // Written by a newer schema version: refused by both, byte for byte untouched.
     {
