@@ -32,8 +32,7 @@ pub(crate) async fn run(args: SeatsArgs, verbose: u8) -> Result<Status, Fatal> {
             "--status needs --endpoint users: the tenants/batch report has no seat-status filter",
         ));
     }
-    // The history database is checked before anything goes over the network.
-    let history = history::recorder::Pending::open(&args)?;
+    let history = history::recorder::Plan::of(&args);
     let types = args.tenant_types();
     let unit = if types.len() == 1 {
         "customers"
@@ -64,6 +63,8 @@ pub(crate) async fn run(args: SeatsArgs, verbose: u8) -> Result<Status, Fatal> {
         Some(source)
     };
     let client = connect::client(demo.as_ref(), &args.connection)?;
+    // The history database is checked before anything goes over the network.
+    let history = history.map(history::recorder::Plan::open).transpose()?;
     // The tokens for the whole run, fetched up front: bad credentials fail once, here.
     if args.all_customers {
         connect::authenticate_customers(&client).await?;

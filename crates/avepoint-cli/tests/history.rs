@@ -495,6 +495,19 @@ fn unknown_runs_and_unusable_databases_exit_2_and_are_left_untouched() {
     assert!(r.stderr.contains("newer version"), "{}", r.stderr);
     assert_eq!(std::fs::read(&db).expect("read"), before);
 
+    // A usage error creates no database.
+    let fresh = dir.path().join("fresh.sqlite3");
+    let r = run(cli(&server, &fresh).args([
+        "seats",
+        "-t",
+        "m365",
+        "--record",
+        "--customers-file",
+        "/no/such/customers.txt",
+    ]));
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(!fresh.exists());
+
     // --db needs --record; history of a database that does not exist is an error.
     let r = run(cli(&server, &db).args(["seats", "-t", "m365", "-c", "x", "--db", "x.sqlite3"]));
     assert_eq!(r.code, Some(2), "{}", r.stderr);

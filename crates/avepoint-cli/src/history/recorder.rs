@@ -62,23 +62,20 @@ struct Selection {
     demo: bool,
 }
 
-/// The database opened for a run that has not started yet.
-pub(crate) struct Pending {
-    conn: Connection,
-    path: PathBuf,
+/// What `--record` will record, read from the arguments before anything is opened.
+pub(crate) struct Plan {
+    db: Option<PathBuf>,
     selection: String,
     types: Vec<TenantType>,
     organization: bool,
 }
 
-impl Pending {
-    /// With `--record`: resolves and opens the database (exit 2 when it cannot be used).
-    pub(crate) fn open(args: &SeatsArgs) -> Result<Option<Self>, Fatal> {
+impl Plan {
+    /// The recording `args` ask for (`--record`), if any.
+    pub(crate) fn of(args: &SeatsArgs) -> Option<Self> {
         if !args.record.record {
-            return Ok(None);
+            return None;
         }
-        let location = DbLocation::resolve(args.record.db.as_deref())?;
-        let conn = store::open_for_writing(&location)?;
         let customers = if args.all_customers {
             "all"
         } else if args.demo && args.customers.is_empty() && args.customers_file.is_none() {
@@ -102,18 +99,38 @@ impl Pending {
             status: args.status.map(|s| s.short_name()),
             demo: args.demo,
         };
-        Ok(Some(Self {
-            conn,
-            path: location.path,
+        Some(Self {
+            db: args.record.db.clone(),
             selection: serde_json::to_string(&selection).unwrap_or_else(|_| "{}".to_owned()),
             types,
             organization: args.all_customers,
-        }))
+        })
     }
 
+    /// Resolves and opens the database (exit 2 when it cannot be used).
+    pub(crate) fn open(self) -> Result<Pending, Fatal> {
+        let location = DbLocation::resolve(self.db.as_deref())?;
+        let conn = store::open_for_writing(&location)?;
+        Ok(Pending {
+            conn,
+            path: location.path,
+            plan: self,
+        })
+    }
+}
+
+/// The database opened for a run that has not started yet.
+pub(crate) struct Pending {
+    conn: Connection,
+    path: PathBuf,
+    plan: Plan,
+}
+
+impl Pending {
     /// Inserts the run (`running`) and starts the writer.
     pub(crate) fn start(self, client: &Client) -> Result<Recorder, Fatal> {
-        let types: Vec<String> = self.types.iter().map(|t| t.code().to_string()).collect();
+        let plan = &self.plan;
+        let types: Vec<String> = plan.types.iter().map(|t| t.code().to_string()).collect();
         let inserted = self.conn.execute(
             &format!(
                 "INSERT INTO runs (started_at, state, selection, base_url, tenant_types, organization)
@@ -121,10 +138,10 @@ impl Pending {
             ),
             params![
                 RunState::Running.as_str(),
-                self.selection,
+                plan.selection,
                 client.endpoints().api_base(),
                 types.join(","),
-                self.organization
+                plan.organization
             ],
         );
         if let Err(e) = inserted {
