@@ -446,3 +446,74 @@ fn table(rows: &[Change], totals: &BTreeMap<i32, Totals>) -> Table {
 fn type_name(code: i32) -> &'static str {
     TenantType::from_code(code).map_or("unknown", TenantType::short_name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn side(tenant: &str, available: i64, assigned: i64) -> Side {
+        Side {
+            customer_id: "c1".to_owned(),
+            tenant_type: 2,
+            tenant_id: tenant.to_owned(),
+            tenant_name: format!("{tenant}.example.com"),
+            available,
+            assigned,
+        }
+    }
+
+    #[test]
+    fn changes_are_added_removed_or_changed_seats_only() {
+        assert_eq!(compare(Some(side("t", 1, 2)), Some(side("t", 1, 2))), None);
+        let mut renamed = side("t", 1, 2);
+        renamed.tenant_name = "renamed".to_owned();
+        assert_eq!(compare(Some(side("t", 1, 2)), Some(renamed)), None);
+        let changed = compare(Some(side("t", 1, 2)), Some(side("t", 3, 0))).expect("changed");
+        assert_eq!(changed.change, "changed");
+        assert_eq!(changed.tenant_type, "google");
+        assert_eq!(
+            (
+                changed.available_before,
+                changed.available_after,
+                changed.assigned_before,
+                changed.assigned_after
+            ),
+            (Some(1), Some(3), Some(2), Some(0))
+        );
+        let added = compare(None, Some(side("n", 5, 0))).expect("added");
+        assert_eq!((added.change, added.available_before), ("added", None));
+        let removed = compare(Some(side("o", 5, 7)), None).expect("removed");
+        assert_eq!((removed.change, removed.assigned_after), ("removed", None));
+        assert_eq!(removed.tenant_name, "o.example.com");
+    }
+
+    #[test]
+    fn table_cells_show_both_sides_and_the_delta() {
+        assert_eq!(transition(Some(25), Some(20)), "25 -> 20 (-5)");
+        assert_eq!(transition(None, Some(10)), "- -> 10 (+10)");
+        assert_eq!(transition(Some(40), None), "40 -> - (-40)");
+        assert_eq!(transition(Some(3), Some(3)), "3 -> 3 (0)");
+        let rows = [compare(Some(side("t", 1, 2)), Some(side("t", 4, 0))).expect("row")];
+        let mut totals = BTreeMap::new();
+        totals.insert(
+            2,
+            Totals {
+                changes: 1,
+                available: 3,
+                assigned: -2,
+            },
+        );
+        totals.insert(0, Totals::default());
+        let mut out = Vec::new();
+        table(&rows, &totals).write_to(&mut out).expect("written");
+        let text = String::from_utf8(out).expect("utf-8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert!(lines[1].contains("changed") && lines[1].contains("1 -> 4 (+3)"));
+        assert!(lines[2].starts_with("TOTAL") && lines[2].contains("m365"));
+        assert!(
+            lines[3].contains("google") && lines[3].ends_with("+3           -2"),
+            "{text}"
+        );
+    }
+}
