@@ -17,8 +17,9 @@
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use avepoint_graph::{Client, TenantSeats, TenantType};
 use rusqlite::{Connection, TransactionBehavior, params};
@@ -36,6 +37,11 @@ const CHANNEL_CAPACITY: usize = 1024;
 
 /// Most reports written in one transaction.
 const BATCH_MAX: usize = 2048;
+
+/// How long the writer gathers reports into a batch after the first one arrives: a
+/// transaction per report would cost a WAL write per report; this bounds the commits to
+/// about 20 a second, and what a crash can lose to the last 50 ms.
+const BATCH_WINDOW: Duration = Duration::from_millis(50);
 
 /// The current time as stored: RFC 3339 in UTC with milliseconds.
 pub(crate) const NOW_SQL: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
@@ -358,11 +364,17 @@ impl Writer {
                     ended: false,
                 };
             };
+            let deadline = Instant::now() + BATCH_WINDOW;
+            let mut ended = matches!(first, Message::End { .. });
             batch.push(first);
-            while batch.len() < BATCH_MAX {
-                match receiver.try_recv() {
-                    Ok(message) => batch.push(message),
-                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            while !ended && batch.len() < BATCH_MAX {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match receiver.recv_timeout(left) {
+                    Ok(message) => {
+                        ended = matches!(message, Message::End { .. });
+                        batch.push(message);
+                    }
+                    Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
                 }
             }
             let mut end = None;
