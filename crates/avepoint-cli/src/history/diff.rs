@@ -2,18 +2,18 @@
 //!
 //! Only customer x type pairs that succeeded in both runs are compared (when a pair was
 //! reported more than once in a run, its last success counts); the others are named on
-//! stderr as not compared, never reported as removed. Within the compared pairs, the two
-//! runs' rows are read sorted by (customer, type code, tenant id) and merged: a tenant only
-//! in `--to` is `added`, only in `--from` `removed`, in both with other seat counts
-//! `changed`. json and csv stream; the table buffers its rows and ends with the available
-//! and assigned deltas per tenant type.
+//! stderr as not compared, never reported as removed. Both runs' pairs and rows are read
+//! sorted by (customer, type code, tenant id) and merged, one pair at a time, so memory
+//! does not grow with the runs: a tenant only in `--to` is `added`, only in `--from`
+//! `removed`, in both with other seat counts `changed`. json and csv stream; the table
+//! buffers its rows and ends with the available and assigned deltas per tenant type.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, BufWriter, Write};
 
 use avepoint_graph::TenantType;
-use rusqlite::{Connection, OptionalExtension as _, params};
+use rusqlite::{OptionalExtension as _, params};
 use serde::Serialize;
 
 use super::args::DiffArgs;
@@ -94,39 +94,21 @@ fn compare(before: Option<Side>, after: Option<Side>) -> Option<Change> {
     })
 }
 
-/// The rows of `run` in the pairs that also succeeded in `other`, sorted by key.
-const SIDE_SQL: &str = "
-SELECT r.customer_id, r.tenant_type, s.tenant_id, s.tenant_name, s.available, s.assigned
-FROM reports r JOIN seats s ON s.run_id = r.run_id AND s.seq = r.seq
-WHERE r.run_id = ?1 AND r.ok = 1
-  AND r.seq = (SELECT max(x.seq) FROM reports x
-               WHERE x.run_id = ?1 AND x.customer_id = r.customer_id
-                 AND x.tenant_type = r.tenant_type AND x.ok = 1)
-  AND EXISTS (SELECT 1 FROM reports y
-              WHERE y.run_id = ?2 AND y.customer_id = r.customer_id
-                AND y.tenant_type = r.tenant_type AND y.ok = 1)
-ORDER BY r.customer_id, r.tenant_type, s.tenant_id, s.position";
-
-/// The pairs of either run that did not succeed in both, with the first error of each
-/// side (`ok` is NULL when the run has no report of the pair).
-const NOT_COMPARED_SQL: &str = "
-SELECT customer_id, tenant_type,
-       max(CASE WHEN run_id = ?1 THEN ok END), max(CASE WHEN run_id = ?1 THEN error END),
-       max(CASE WHEN run_id = ?2 THEN ok END), max(CASE WHEN run_id = ?2 THEN error END)
-FROM reports WHERE run_id IN (?1, ?2)
+/// Each customer x type pair of a run, sorted: whether any of its reports succeeded, and
+/// the error of a failed one.
+const PAIRS_SQL: &str = "
+SELECT customer_id, tenant_type, max(ok), max(CASE WHEN ok = 0 THEN error END)
+FROM reports WHERE run_id = ?1
 GROUP BY customer_id, tenant_type
-HAVING coalesce(max(CASE WHEN run_id = ?1 THEN ok END), 0) = 0
-    OR coalesce(max(CASE WHEN run_id = ?2 THEN ok END), 0) = 0
 ORDER BY customer_id, tenant_type";
 
-/// The tenant types of the pairs compared, in code order.
-const COMPARED_TYPES_SQL: &str = "
-SELECT DISTINCT r.tenant_type FROM reports r
+/// The rows of a run's successful reports, sorted by pair, the latest report of a pair
+/// first, then by tenant.
+const ROWS_SQL: &str = "
+SELECT r.customer_id, r.tenant_type, r.seq, s.tenant_id, s.tenant_name, s.available, s.assigned
+FROM reports r JOIN seats s ON s.run_id = r.run_id AND s.seq = r.seq
 WHERE r.run_id = ?1 AND r.ok = 1
-  AND EXISTS (SELECT 1 FROM reports y
-              WHERE y.run_id = ?2 AND y.customer_id = r.customer_id
-                AND y.tenant_type = r.tenant_type AND y.ok = 1)
-ORDER BY r.tenant_type";
+ORDER BY r.customer_id, r.tenant_type, r.seq DESC, s.tenant_id, s.position";
 
 /// Runs `avepoint history diff`.
 pub(crate) fn run(db: &Database, args: &DiffArgs) -> Result<Status, Fatal> {
@@ -138,7 +120,111 @@ pub(crate) fn run(db: &Database, args: &DiffArgs) -> Result<Status, Fatal> {
     }
 }
 
-/// Picks the runs, names the pairs not compared, writes the changes; returns how many.
+/// A customer x type pair of one run.
+#[derive(Debug)]
+struct Pair {
+    customer_id: String,
+    tenant_type: i32,
+    ok: bool,
+    error: Option<String>,
+}
+
+impl Pair {
+    fn key(&self) -> (&str, i32) {
+        (&self.customer_id, self.tenant_type)
+    }
+}
+
+/// One stored row with its report's position.
+struct Stored {
+    seq: i64,
+    side: Side,
+}
+
+/// A run's rows, read in [`ROWS_SQL`] order, one pair at a time.
+struct RowCursor<'s> {
+    rows: rusqlite::Rows<'s>,
+    peeked: Option<Stored>,
+}
+
+impl<'s> RowCursor<'s> {
+    fn new(
+        db: &Database,
+        stmt: &'s mut rusqlite::Statement<'_>,
+        run: i64,
+    ) -> Result<Self, Failure> {
+        let rows = stmt.query(params![run]).map_err(|e| db.failed(&e))?;
+        let mut cursor = Self { rows, peeked: None };
+        cursor.advance(db)?;
+        Ok(cursor)
+    }
+
+    fn advance(&mut self, db: &Database) -> Result<(), Failure> {
+        self.peeked = match self.rows.next().map_err(|e| db.failed(&e))? {
+            None => None,
+            Some(row) => Some(
+                (|| {
+                    Ok::<_, rusqlite::Error>(Stored {
+                        seq: row.get(2)?,
+                        side: Side {
+                            customer_id: row.get(0)?,
+                            tenant_type: row.get(1)?,
+                            tenant_id: row.get(3)?,
+                            tenant_name: row.get(4)?,
+                            available: row.get(5)?,
+                            assigned: row.get(6)?,
+                        },
+                    })
+                })()
+                .map_err(|e| db.failed(&e))?,
+            ),
+        };
+        Ok(())
+    }
+
+    /// The tenants of pair `key` in its latest successful report, sorted by tenant id;
+    /// rows of pairs before `key` (not compared) and of older reports are skipped.
+    fn take(&mut self, db: &Database, key: (&str, i32)) -> Result<Vec<Side>, Failure> {
+        let mut tenants = Vec::new();
+        let mut latest = None;
+        while let Some(stored) = &self.peeked {
+            let (customer, kind) = (stored.side.customer_id.as_str(), stored.side.tenant_type);
+            match (customer, kind).cmp(&key) {
+                Ordering::Less => {}
+                Ordering::Greater => break,
+                Ordering::Equal => {
+                    let seq = *latest.get_or_insert(stored.seq);
+                    if stored.seq == seq
+                        && let Some(stored) = self.peeked.take()
+                    {
+                        tenants.push(stored.side);
+                    }
+                }
+            }
+            self.advance(db)?;
+        }
+        Ok(tenants)
+    }
+}
+
+fn next_pair(db: &Database, rows: &mut rusqlite::Rows<'_>) -> Result<Option<Pair>, Failure> {
+    let Some(row) = rows.next().map_err(|e| db.failed(&e))? else {
+        return Ok(None);
+    };
+    let pair = (|| {
+        Ok::<_, rusqlite::Error>(Pair {
+            customer_id: row.get(0)?,
+            tenant_type: row.get(1)?,
+            ok: row.get(2)?,
+            error: row.get(3)?,
+        })
+    })()
+    .map_err(|e| db.failed(&e))?;
+    Ok(Some(pair))
+}
+
+/// Picks the runs, writes the changes and names the pairs not compared; returns how many
+/// changes.
 fn diff(db: &Database, args: &DiffArgs) -> Result<u64, Failure> {
     let (from, to) = pick_runs(db, args)?;
     let Some(conn) = &db.conn else {
@@ -152,20 +238,21 @@ fn diff(db: &Database, args: &DiffArgs) -> Result<u64, Failure> {
             );
         }
     }
-    name_not_compared(db, conn, from.id, to.id)?;
+    let prepare = |sql| conn.prepare(sql).map_err(|e| db.failed(&e));
+    let (mut pairs_from, mut pairs_to) = (prepare(PAIRS_SQL)?, prepare(PAIRS_SQL)?);
+    let (mut rows_from, mut rows_to) = (prepare(ROWS_SQL)?, prepare(ROWS_SQL)?);
+    let mut before_pairs = pairs_from
+        .query(params![from.id])
+        .map_err(|e| db.failed(&e))?;
+    let mut after_pairs = pairs_to.query(params![to.id]).map_err(|e| db.failed(&e))?;
+    let mut before_rows = RowCursor::new(db, &mut rows_from, from.id)?;
+    let mut after_rows = RowCursor::new(db, &mut rows_to, to.id)?;
     let mut writer = DiffWriter::new(args.output, BufWriter::new(io::stdout().lock()));
     writer.begin().map_err(Failure::Output)?;
-    let mut before_stmt = conn.prepare(SIDE_SQL).map_err(|e| db.failed(&e))?;
-    let mut after_stmt = conn.prepare(SIDE_SQL).map_err(|e| db.failed(&e))?;
-    let mut before = before_stmt
-        .query(params![from.id, to.id])
-        .map_err(|e| db.failed(&e))?;
-    let mut after = after_stmt
-        .query(params![to.id, from.id])
-        .map_err(|e| db.failed(&e))?;
-    let mut next_before = next_side(db, &mut before)?;
-    let mut next_after = next_side(db, &mut after)?;
+    let mut compared_types = BTreeSet::new();
     let mut changes = 0u64;
+    let mut next_before = next_pair(db, &mut before_pairs)?;
+    let mut next_after = next_pair(db, &mut after_pairs)?;
     loop {
         let order = match (&next_before, &next_after) {
             (None, None) => break,
@@ -179,37 +266,74 @@ fn diff(db: &Database, args: &DiffArgs) -> Result<u64, Failure> {
             Ordering::Equal => (next_before.take(), next_after.take()),
         };
         if b.is_some() {
-            next_before = next_side(db, &mut before)?;
+            next_before = next_pair(db, &mut before_pairs)?;
         }
         if a.is_some() {
-            next_after = next_side(db, &mut after)?;
+            next_after = next_pair(db, &mut after_pairs)?;
         }
-        if let Some(change) = compare(b, a) {
-            changes += 1;
-            writer.row(change).map_err(Failure::Output)?;
+        match (&b, &a) {
+            (Some(pb), Some(pa)) if pb.ok && pa.ok => {
+                compared_types.insert(pb.tenant_type);
+                let before = before_rows.take(db, pb.key())?;
+                let after = after_rows.take(db, pa.key())?;
+                for change in merge(before, after) {
+                    changes += 1;
+                    writer.row(change).map_err(Failure::Output)?;
+                }
+            }
+            _ => not_compared(b.as_ref(), from.id, a.as_ref(), to.id),
         }
     }
-    let types = compared_types(db, conn, from.id, to.id)?;
+    let types: Vec<i32> = compared_types.into_iter().collect();
     writer.finish(&types).map_err(Failure::Output)?;
     Ok(changes)
 }
 
-fn next_side(db: &Database, rows: &mut rusqlite::Rows<'_>) -> Result<Option<Side>, Failure> {
-    let Some(row) = rows.next().map_err(|e| db.failed(&e))? else {
-        return Ok(None);
+/// The changes between one pair's tenants in the two runs (both sorted by tenant id).
+fn merge(before: Vec<Side>, after: Vec<Side>) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let mut before = before.into_iter().peekable();
+    let mut after = after.into_iter().peekable();
+    loop {
+        let order = match (before.peek(), after.peek()) {
+            (None, None) => break,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(b), Some(a)) => b.key().cmp(&a.key()),
+        };
+        let (b, a) = match order {
+            Ordering::Less => (before.next(), None),
+            Ordering::Greater => (None, after.next()),
+            Ordering::Equal => (before.next(), after.next()),
+        };
+        changes.extend(compare(b, a));
+    }
+    changes
+}
+
+/// Names a pair not compared on stderr, with why.
+fn not_compared(before: Option<&Pair>, from: i64, after: Option<&Pair>, to: i64) {
+    let Some(pair) = before.or(after) else {
+        return;
     };
-    let side = (|| {
-        Ok::<_, rusqlite::Error>(Side {
-            customer_id: row.get(0)?,
-            tenant_type: row.get(1)?,
-            tenant_id: row.get(2)?,
-            tenant_name: row.get(3)?,
-            available: row.get(4)?,
-            assigned: row.get(5)?,
-        })
-    })()
-    .map_err(|e| db.failed(&e))?;
-    Ok(Some(side))
+    let side = |run: i64, pair: Option<&Pair>| match pair {
+        Some(p) if p.ok => None,
+        Some(p) => Some(format!(
+            "failed in run {run} ({})",
+            escaped(p.error.as_deref().unwrap_or("unknown error"))
+        )),
+        None => Some(format!("missing from run {run}")),
+    };
+    let reasons: Vec<String> = [side(from, before), side(to, after)]
+        .into_iter()
+        .flatten()
+        .collect();
+    eprintln!(
+        "warning: not compared: customer {} {}: {}",
+        escaped(&pair.customer_id),
+        type_name(pair.tenant_type),
+        reasons.join(", ")
+    );
 }
 
 /// `--from` and `--to`, defaulting to the two most recent complete runs.
@@ -248,61 +372,6 @@ fn latest_complete(db: &Database, before: Option<i64>) -> Result<Option<RunMeta>
         .flatten();
     id.map(|id| db.run_meta(id.max(0).unsigned_abs()))
         .transpose()
-}
-
-/// Names every pair not compared on stderr.
-fn name_not_compared(db: &Database, conn: &Connection, from: i64, to: i64) -> Result<(), Failure> {
-    let mut stmt = conn.prepare(NOT_COMPARED_SQL).map_err(|e| db.failed(&e))?;
-    let mut rows = stmt.query(params![from, to]).map_err(|e| db.failed(&e))?;
-    while let Some(row) = rows.next().map_err(|e| db.failed(&e))? {
-        let pair = (|| {
-            Ok::<_, rusqlite::Error>((
-                row.get::<_, String>(0)?,
-                row.get::<_, i32>(1)?,
-                row.get::<_, Option<bool>>(2)?,
-                row.get::<_, Option<String>>(3)?,
-                row.get::<_, Option<bool>>(4)?,
-                row.get::<_, Option<String>>(5)?,
-            ))
-        })()
-        .map_err(|e| db.failed(&e))?;
-        let (customer, code, from_ok, from_error, to_ok, to_error) = pair;
-        let kind = type_name(code);
-        let side = |run: i64, ok: Option<bool>, error: Option<String>| match ok {
-            Some(true) => None,
-            Some(false) => Some(format!(
-                "failed in run {run} ({})",
-                escaped(error.as_deref().unwrap_or("unknown error"))
-            )),
-            None => Some(format!("missing from run {run}")),
-        };
-        let reasons: Vec<String> = [side(from, from_ok, from_error), side(to, to_ok, to_error)]
-            .into_iter()
-            .flatten()
-            .collect();
-        eprintln!(
-            "warning: not compared: customer {} {kind}: {}",
-            escaped(&customer),
-            reasons.join(", ")
-        );
-    }
-    Ok(())
-}
-
-fn compared_types(
-    db: &Database,
-    conn: &Connection,
-    from: i64,
-    to: i64,
-) -> Result<Vec<i32>, Failure> {
-    let mut stmt = conn
-        .prepare(COMPARED_TYPES_SQL)
-        .map_err(|e| db.failed(&e))?;
-    let types = stmt
-        .query_map(params![from, to], |row| row.get(0))
-        .and_then(Iterator::collect)
-        .map_err(|e| db.failed(&e))?;
-    Ok(types)
 }
 
 /// The deltas of one tenant type.
