@@ -770,3 +770,36 @@ fn a_full_disk_ends_the_run_partial_and_keeps_earlier_runs() {
         "the earlier run is intact"
     );
 }
+
+#[test]
+fn a_pair_reported_twice_in_a_run_counts_once() {
+    let server = demo_server();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("h.sqlite3");
+    let ids = demo_ids();
+    let twice = |db: &Path| {
+        run(cli(&server, db).args([
+            "seats", "-t", "m365", "--record", "-o", "json", "-c", &ids[0], "-c", &ids[1], "-c",
+            &ids[0],
+        ]))
+    };
+    assert_eq!(twice(&db).code, Some(0));
+    server.control().set_revision(1);
+    assert_eq!(twice(&db).code, Some(0));
+    let listed = runs(&db);
+    assert_eq!(listed[0]["customers"], 2);
+    let r = history(&db, &["diff", "-o", "json"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.stderr, "");
+    let expected: Expected = expected_changes(
+        &Dataset::demo(),
+        &Dataset::demo().with_revision(1),
+        &ids[..2],
+    )
+    .into_iter()
+    .filter(|((_, kind, _), _)| kind == "m365")
+    .collect();
+    assert_eq!(diff_rows(&json(&r.stdout)), expected, "each tenant once");
+    let same = history(&db, &["diff", "--from", "2", "--to", "2", "-o", "json"]);
+    assert_eq!(same.stdout, "[]\n");
+}
