@@ -23,9 +23,9 @@ usage: cargo xtask bench [--quick] [--customers N[,N...]] [--no-build] [suite op
   --customers N    customer counts of the CLI fan-out (default 10000,100000)
   --no-build       use the release binaries already in target/release
   --help           this text (nothing is built), then every suite option (rounds, calls,
-                   concurrency, --python PATH, --no-python, --cli-concurrency, --out-dir,
-                   --seed, --no-limits, --limits-rounds R for the rate-limit and latency
-                   scenarios) when the runner was built before
+                   concurrency, --python PATH, --no-python, --cli-concurrency,
+                   --record-rounds, --out-dir, --seed, --no-limits, --limits-rounds R for
+                   the rate-limit and latency scenarios) when the runner was built before
 
 Builds avepoint-bench and avepoint (release), runs `avepoint-bench suite`, prints a table
 and writes target/bench/latest.json. Exits non-zero when any client got a wrong answer.";

@@ -8,7 +8,9 @@
 //!    `... --client bare`, and the Python script. Workloads: (a) sequential latency, (b)
 //!    throughput at each concurrency.
 //! 3. Runs the `avepoint` CLI's fan-out over N customers to `/dev/null`: wall time, peak RSS
-//!    (`VmHWM`), token requests and TCP connections (the fake's counters, reset per run).
+//!    (`VmHWM`), token requests and TCP connections (the fake's counters, reset per run);
+//!    in interleaved rounds, without and with `--record` (a fresh history database each
+//!    time, checked afterwards with `avepoint history runs`), for the recording's cost.
 //! 4. Returns a [`Report`]: every figure, the SDK/bare and SDK/Python ratios, the issue's
 //!    targets (met or missed), and every correctness problem.
 
@@ -56,6 +58,10 @@ pub struct SuiteArgs {
     /// `--concurrency` of the CLI fan-out.
     #[arg(long, value_name = "C", default_value_t = 64)]
     pub cli_concurrency: usize,
+    /// Interleaved rounds of the CLI fan-out without and with `--record`, per customer count
+    /// [default: 3; --quick: 1].
+    #[arg(long, value_name = "R")]
+    pub record_rounds: Option<usize>,
     /// The `avepoint` CLI binary (release build); without it the scale workload is skipped.
     #[arg(long, value_name = "PATH")]
     pub cli: Option<PathBuf>,
@@ -106,6 +112,8 @@ pub struct Settings {
     pub scale_customers: Vec<u64>,
     /// `--concurrency` of the CLI fan-out.
     pub cli_concurrency: usize,
+    /// Rounds of the CLI fan-out without and with `--record`, per customer count.
+    pub record_rounds: usize,
     /// Customers in the latency/throughput workload (called round-robin).
     pub workload_customers: usize,
     /// Dataset seed.
@@ -147,6 +155,7 @@ impl Settings {
             concurrencies,
             scale_customers,
             cli_concurrency: args.cli_concurrency.clamp(1, 256),
+            record_rounds: pick(args.record_rounds, 3, 1).max(1),
             workload_customers: latency_calls.max(throughput_calls).min(10_000),
             seed: args.seed,
             python: String::new(),
@@ -254,8 +263,41 @@ pub struct ScaleRow {
     pub failed_responses: u64,
     /// The CLI's exit code.
     pub exit_code: Option<i32>,
-    /// Exit 0, one 200 per customer, no other response.
+    /// Exit 0, one 200 per customer, no other response (with `--record`: and the run
+    /// recorded `complete` with every customer).
     pub correct: bool,
+    /// Whether the run had `--record`.
+    pub record: bool,
+}
+
+/// The cost of `--record` at one customer count: rounds of the same fan-out without and
+/// with it, interleaved.
+#[derive(Clone, Debug, Serialize)]
+pub struct RecordRow {
+    /// Customers in the file.
+    pub customers: u64,
+    /// Rounds (runs of each kind).
+    pub rounds: usize,
+    /// Median wall time without `--record`, seconds.
+    pub plain_wall_s: f64,
+    /// Fastest and slowest run without `--record`.
+    pub plain_wall_min_s: f64,
+    /// See `plain_wall_min_s`.
+    pub plain_wall_max_s: f64,
+    /// Median wall time with `--record`, seconds.
+    pub record_wall_s: f64,
+    /// Fastest and slowest run with `--record`.
+    pub record_wall_min_s: f64,
+    /// See `record_wall_min_s`.
+    pub record_wall_max_s: f64,
+    /// Median with / median without.
+    pub ratio: f64,
+    /// Highest peak RSS without `--record`, MiB.
+    pub plain_peak_rss_mib: Option<f64>,
+    /// Highest peak RSS with `--record`, MiB.
+    pub record_peak_rss_mib: Option<f64>,
+    /// Size of the history database after one recorded run (database and WAL), MiB.
+    pub db_mib: Option<f64>,
 }
 
 /// An issue-5 target and whether this run met it.
@@ -282,10 +324,14 @@ pub struct Report {
     pub latency: Vec<LatencyRow>,
     /// (b) throughput, per client and concurrency.
     pub throughput: Vec<ThroughputRow>,
-    /// (c) the CLI fan-out, per customer count.
+    /// (c) the CLI fan-out, per customer count (every round, without `--record`).
     pub scale: Vec<ScaleRow>,
     /// (d) the service-limit scenarios (rate limit, latency), unless skipped.
     pub limits: Option<crate::limits::LimitsReport>,
+    /// (d) the same fan-out with `--record`, every round.
+    pub scale_record: Vec<ScaleRow>,
+    /// (d) the cost of `--record`, per customer count.
+    pub record: Vec<RecordRow>,
     /// The issue's targets.
     pub targets: Vec<TargetCheck>,
     /// Every run of (a) and (b).
@@ -522,19 +568,45 @@ impl Ctx {
             }
         }
         let mut scale = Vec::new();
+        let mut scale_record = Vec::new();
+        let mut record = Vec::new();
         if let Some(cli) = &self.cli {
             for &n in &s.scale_customers {
-                eprintln!(
-                    "bench: CLI fan-out over {n} customers (--concurrency {})",
-                    s.cli_concurrency
-                );
-                match self.run_cli(cli, n) {
-                    Ok(row) => scale.push(row),
-                    Err(e) => problems.push(format!("CLI fan-out over {n} customers: {e:#}")),
+                let mut db_mib = None;
+                for round in 0..s.record_rounds {
+                    // Alternate which kind runs first, so neither always gets the warmer cache.
+                    let kinds = if round % 2 == 0 {
+                        [false, true]
+                    } else {
+                        [true, false]
+                    };
+                    for with_record in kinds {
+                        eprintln!(
+                            "bench: CLI fan-out over {n} customers (--concurrency {}){}, round {}/{}",
+                            s.cli_concurrency,
+                            if with_record { " with --record" } else { "" },
+                            round + 1,
+                            s.record_rounds
+                        );
+                        match self.run_cli(cli, n, with_record) {
+                            Ok((row, size)) if with_record => {
+                                db_mib = db_mib.or(size);
+                                scale_record.push(row);
+                            }
+                            Ok((row, _)) => scale.push(row),
+                            Err(e) => problems.push(format!(
+                                "CLI fan-out over {n} customers{}: {e:#}",
+                                if with_record { " with --record" } else { "" }
+                            )),
+                        }
+                    }
+                }
+                if let Some(row) = record_row(n, s.record_rounds, &scale, &scale_record, db_mib) {
+                    record.push(row);
                 }
             }
         }
-        for row in &scale {
+        for row in scale.iter().chain(&scale_record) {
             if !row.correct {
                 problems.push(format!(
                     "CLI fan-out over {} customers: exit code {:?}, {} seats requests, {} non-200 responses",
@@ -565,7 +637,8 @@ impl Ctx {
         let latency = latency_rows(&clients, &runs);
         let throughput = throughput_rows(&clients, &s.concurrencies, &runs);
         let records: Vec<RunRecord> = runs.into_iter().map(|(r, _)| r).collect();
-        let targets = targets(s, &latency, &throughput, &scale, &records);
+        let mut targets = targets(s, &latency, &throughput, &scale, &records);
+        targets.extend(record_targets(&record));
         Ok(Report {
             finished_unix: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -576,6 +649,8 @@ impl Ctx {
             throughput,
             scale,
             limits,
+            scale_record,
+            record,
             targets,
             errors: records.iter().map(|r| r.errors).sum(),
             mismatches: records.iter().map(|r| r.mismatches).sum(),
@@ -625,10 +700,21 @@ impl Ctx {
     }
 
     /// `avepoint seats --customers-file <n ids> --tenant-type m365 --output json` to
-    /// `/dev/null`, secret auth through the environment.
-    fn run_cli(&self, cli: &Path, n: u64) -> Result<ScaleRow> {
+    /// `/dev/null`, secret auth through the environment; with `record`, into a fresh
+    /// history database (whose size is returned, in MiB).
+    fn run_cli(&self, cli: &Path, n: u64, record: bool) -> Result<(ScaleRow, Option<f64>)> {
         let file = self.out_dir.join(format!("customers-{n}.txt"));
-        write_customers(&self.dataset, n, &file)?;
+        if !file.is_file() {
+            write_customers(&self.dataset, n, &file)?;
+        }
+        let db = self.out_dir.join(format!("history-{n}.sqlite3"));
+        let mut record_args: Vec<std::ffi::OsString> = Vec::new();
+        if record {
+            remove_database(&db)?;
+            record_args.push("--record".into());
+            record_args.push("--db".into());
+            record_args.push(db.clone().into());
+        }
         let concurrency = self.settings.cli_concurrency;
         self.control.reset_counters();
         let started = Instant::now();
@@ -638,6 +724,8 @@ impl Ctx {
             .arg(&file)
             .args(["--tenant-type", "m365", "--output", "json"])
             .args(["--concurrency", &concurrency.to_string()])
+            .args(&record_args)
+            .env_remove("AVEPOINT_DB")
             .envs(self.target.env())
             .env_remove("AVEPOINT_CERTIFICATE")
             .env_remove("AVEPOINT_CERTIFICATE_PASSWORD")
@@ -669,7 +757,23 @@ impl Ctx {
             );
         }
         let wall_s = watched.wall.as_secs_f64();
-        Ok(ScaleRow {
+        let (recorded, db_mib) = if record {
+            let size = ["", "-wal"]
+                .iter()
+                .filter_map(|suffix| {
+                    let mut path = db.clone().into_os_string();
+                    path.push(suffix);
+                    std::fs::metadata(path).ok().map(|m| m.len())
+                })
+                .sum::<u64>();
+            (
+                check_recorded(cli, &db, n)?,
+                Some(size as f64 / (1024.0 * 1024.0)),
+            )
+        } else {
+            (true, None)
+        };
+        let row = ScaleRow {
             customers: n,
             concurrency,
             wall_s,
@@ -682,9 +786,141 @@ impl Ctx {
             exit_code,
             correct: watched.status.success()
                 && counters.api_requests == n
-                && failed_responses == 0,
-        })
+                && failed_responses == 0
+                && recorded,
+            record,
+        };
+        Ok((row, db_mib))
     }
+}
+
+/// Removes a history database and its WAL files.
+fn remove_database(db: &Path) -> Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = db.to_path_buf().into_os_string();
+        path.push(suffix);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("removing {}", db.display())),
+        }
+    }
+    Ok(())
+}
+
+/// Whether `avepoint history runs` shows one `complete` run of `n` customers in `db`.
+fn check_recorded(cli: &Path, db: &Path, n: u64) -> Result<bool> {
+    let output = Command::new(cli)
+        .args(["history", "runs", "--output", "json", "--db"])
+        .arg(db)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("running {} history runs", cli.display()))?;
+    let runs: serde_json::Value =
+        serde_json::from_slice(&output.stdout).context("parsing `avepoint history runs`")?;
+    let ok = runs.as_array().is_some_and(|runs| {
+        runs.len() == 1 && runs[0]["state"] == "complete" && runs[0]["customers"] == n
+    });
+    if !ok {
+        eprintln!("bench: the recorded run is not what was fetched: {runs}");
+    }
+    Ok(ok)
+}
+
+/// The cost of `--record` at `n` customers, from the rounds of both kinds.
+fn record_row(
+    n: u64,
+    rounds: usize,
+    plain: &[ScaleRow],
+    recorded: &[ScaleRow],
+    db_mib: Option<f64>,
+) -> Option<RecordRow> {
+    let walls = |rows: &[ScaleRow]| -> Vec<f64> {
+        rows.iter()
+            .filter(|r| r.customers == n)
+            .map(|r| r.wall_s)
+            .collect()
+    };
+    let rss = |rows: &[ScaleRow]| {
+        rows.iter()
+            .filter(|r| r.customers == n)
+            .filter_map(|r| r.peak_rss_mib)
+            .reduce(f64::max)
+    };
+    let (mut a, mut b) = (walls(plain), walls(recorded));
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    let (ma, mb) = (median(&mut a), median(&mut b));
+    Some(RecordRow {
+        customers: n,
+        rounds,
+        plain_wall_s: ma,
+        plain_wall_min_s: a[0],
+        plain_wall_max_s: a[a.len() - 1],
+        record_wall_s: mb,
+        record_wall_min_s: b[0],
+        record_wall_max_s: b[b.len() - 1],
+        ratio: if ma > 0.0 { mb / ma } else { 0.0 },
+        plain_peak_rss_mib: rss(plain),
+        record_peak_rss_mib: rss(recorded),
+        db_mib,
+    })
+}
+
+/// Wall time with `--record` at most this many times the same fan-out without.
+const RECORD_WALL_RATIO: f64 = 1.15;
+
+/// The targets of the history: `--record` costs at most 15 % wall time, and its peak RSS
+/// stays flat as the customers grow.
+fn record_targets(record: &[RecordRow]) -> Vec<TargetCheck> {
+    let mut out: Vec<TargetCheck> = record
+        .iter()
+        .map(|r| TargetCheck {
+            target: format!(
+                "--record fan-out over {} customers: wall time <= {RECORD_WALL_RATIO} x without",
+                r.customers
+            ),
+            value: format!(
+                "{:.3} x ({:.2} s, {:.2}..{:.2} vs {:.2} s, {:.2}..{:.2}; medians of {})",
+                r.ratio,
+                r.record_wall_s,
+                r.record_wall_min_s,
+                r.record_wall_max_s,
+                r.plain_wall_s,
+                r.plain_wall_min_s,
+                r.plain_wall_max_s,
+                r.rounds
+            ),
+            met: Some(r.ratio <= RECORD_WALL_RATIO),
+        })
+        .collect();
+    let smallest = record.iter().min_by_key(|r| r.customers);
+    let largest = record.iter().max_by_key(|r| r.customers);
+    let flat = match (smallest, largest) {
+        (Some(a), Some(b)) if a.customers < b.customers => {
+            match (a.record_peak_rss_mib, b.record_peak_rss_mib) {
+                (Some(x), Some(y)) => Some((a.customers, x, b.customers, y)),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    out.push(TargetCheck {
+        target: "--record peak RSS flat as N grows (<= +10% or +2 MiB)".to_owned(),
+        value: flat.map_or_else(
+            || "not measured".to_owned(),
+            |(a, x, b, y)| {
+                format!(
+                    "{x:.1} MiB at {a} -> {y:.1} MiB at {b} ({:+.1}%)",
+                    (y / x - 1.0) * 100.0
+                )
+            },
+        ),
+        met: flat
+            .map(|(_, x, _, y)| y <= (x * (1.0 + FLAT_RSS_GROWTH)).max(x + FLAT_RSS_SLACK_MIB)),
+    });
+    out
 }
 
 /// Writes the first `n` customer ids of `dataset`, one per line.

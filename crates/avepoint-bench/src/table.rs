@@ -123,6 +123,44 @@ pub fn render(report: &Report) -> String {
     if let Some(limits) = &report.limits {
         crate::limits::render(limits, &mut out);
     }
+    if !report.record.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n(d) CLI fan-out with --record (a fresh history database per run), interleaved with (c)"
+        );
+        let _ = writeln!(
+            out,
+            "{:>9} {:>6} {:>22} {:>22} {:>7} {:>10} {:>10} {:>7}",
+            "customers",
+            "rounds",
+            "wall s (min..max)",
+            "--record (min..max)",
+            "ratio",
+            "RSS MiB",
+            "--record",
+            "db MiB"
+        );
+        for r in &report.record {
+            let _ = writeln!(
+                out,
+                "{:>9} {:>6} {:>22} {:>22} {:>7.3} {:>10} {:>10} {:>7}",
+                r.customers,
+                r.rounds,
+                format!(
+                    "{:.2} ({:.2}..{:.2})",
+                    r.plain_wall_s, r.plain_wall_min_s, r.plain_wall_max_s
+                ),
+                format!(
+                    "{:.2} ({:.2}..{:.2})",
+                    r.record_wall_s, r.record_wall_min_s, r.record_wall_max_s
+                ),
+                r.ratio,
+                opt(r.plain_peak_rss_mib, 1),
+                opt(r.record_peak_rss_mib, 1),
+                opt(r.db_mib, 1),
+            );
+        }
+    }
 
     let _ = writeln!(out, "\ntargets:");
     for t in &report.targets {
@@ -137,7 +175,7 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(
         out,
         "\ncorrectness: {} run(s), {} failed call(s), {} wrong answer(s){}",
-        report.runs.len() + report.scale.len(),
+        report.runs.len() + report.scale.len() + report.scale_record.len(),
         report.errors,
         report.mismatches,
         if report.correct() {

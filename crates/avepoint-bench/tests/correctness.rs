@@ -169,6 +169,7 @@ fn the_suite_runs_end_to_end() {
         python_throughput_calls: None,
         concurrency: vec![4],
         cli_concurrency: 4,
+        record_rounds: None,
         cli: None,
         python: python.clone().unwrap_or_else(|| PathBuf::from("python3")),
         no_python: python.is_none(),
@@ -186,6 +187,7 @@ fn the_suite_runs_end_to_end() {
     assert_eq!(report.latency.len(), clients);
     assert_eq!(report.throughput.len(), clients);
     assert!(report.scale.is_empty());
+    assert!(report.scale_record.is_empty() && report.record.is_empty());
     assert!(report.runs.iter().all(|r| r.token_requests == 1));
     let text = table::render(&report);
     assert!(text.contains("(a) sequential latency"), "{text}");

@@ -119,6 +119,9 @@ pub(crate) enum Command {
     #[command(after_help = format!("{RECONCILE_AFTER_HELP}\n{LICENSING_AFTER_HELP}\n{EXIT_CODES_HELP}"))]
     Reconcile(Box<crate::reconcile::ReconcileArgs>),
 
+    /// Recorded runs (`avepoint seats --record`): list them, show one, compare two.
+    History(Box<crate::history::HistoryArgs>),
+
     /// Run the local fake AvePoint service (identity + seats API) for tests and demos.
     #[command(name = "fake-server")]
     FakeServer(Box<avepoint_fake::FakeServerArgs>),
@@ -219,6 +222,10 @@ pub(crate) struct SeatsArgs {
     /// --customers-file or --all-customers, every demo customer is queried.
     #[arg(long)]
     pub(crate) demo: bool,
+
+    /// Recording the run in the history database.
+    #[command(flatten)]
+    pub(crate) record: crate::history::RecordArgs,
 
     /// Connection and credentials.
     #[command(flatten)]

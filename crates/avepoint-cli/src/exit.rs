@@ -7,6 +7,7 @@
 //! | 2 | usage or configuration error (clap's own errors are 2 as well) |
 //! | 3 | authentication failed: no access token could be obtained, or the API refused it (also a customers listing refused with 401/403 before any customer) |
 //! | 4 | `reconcile --fail-on`: a row has one of the named statuses (and no customer failed) |
+//! | 4 | `history diff --fail-on-change` reported changes |
 //! | 130 | interrupted by Ctrl-C; the rows fetched so far are written and the JSON array closed |
 //! | 143 | terminated by SIGTERM; the same as 130 |
 
@@ -31,7 +32,8 @@ Exit codes:
      refused, a scope not granted, identity service unreachable), or the API
      refused the token (also: the customers listing answered 401/403)
   4  reconcile --fail-on STATUS,...: every customer was reported and at least
-     one row has one of the named statuses (a failure, 1, takes precedence)
+     one row has one of the named statuses (a failure, 1, takes precedence);
+     history diff --fail-on-change: at least one change was reported
   130 interrupted (Ctrl-C): the rows fetched so far are written, JSON is closed,
       the customers left unreported are named on stderr
   143 terminated (SIGTERM): the same as 130";
@@ -41,8 +43,8 @@ Exit codes:
 pub(crate) enum Status {
     /// Exit code 0.
     Success,
-    /// Exit code 4: `reconcile --fail-on` found a row with a named status (any failure
-    /// outranks it).
+    /// Exit code 4: `reconcile --fail-on` found a row with a named status, or `history diff
+    /// --fail-on-change` reported changes (any failure outranks it).
     Findings,
     /// Exit code 1.
     SomeFailed,

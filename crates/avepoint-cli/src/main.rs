@@ -16,6 +16,7 @@ mod diag;
 mod exit;
 mod fanout;
 mod fleet;
+mod history;
 mod input;
 mod logging;
 mod man_page;
@@ -78,6 +79,7 @@ fn main() -> ExitCode {
                     reconcile::Reconcile::new(args.tenant_type, args.idle_percent, args.fail_on);
                 per_customer::run(args.selection, command, verbose).await
             }
+            Command::History(args) => history::run(*args),
             Command::FakeServer(args) => fake_server(*args).await,
             Command::Completions(args) => completions::run(&args),
             Command::Man(args) => man_page::run(&args),

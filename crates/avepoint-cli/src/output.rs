@@ -94,6 +94,23 @@ pub(crate) trait Sink {
     /// (from 0).
     fn report(&mut self, seq: u64, target: &Target, tenants: &[TenantSeats]) -> io::Result<()>;
 
+    /// One customer's report of one type failed (the error is already on stderr); `seq` as
+    /// in [`Sink::report`]. The output formats ignore it.
+    fn failed(
+        &mut self,
+        _seq: u64,
+        _target: &Target,
+        _error: &avepoint_graph::Error,
+    ) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Some of the run's input could not be covered (an unusable customers-file line, a
+    /// customers listing that failed); `message` says what. The output formats ignore it.
+    fn incomplete(&mut self, _message: &str) -> io::Result<()> {
+        Ok(())
+    }
+
     /// Called once at the end (also when some customers failed).
     fn finish(&mut self) -> io::Result<()>;
 }

@@ -16,6 +16,7 @@ use crate::diag::diag;
 use crate::exit::{Fatal, Status};
 use crate::fanout;
 use crate::fleet;
+use crate::history;
 use crate::input::Source;
 use crate::output::{self, Layout, Sink};
 use crate::progress::{self, quiet};
@@ -33,6 +34,7 @@ pub(crate) async fn run(args: SeatsArgs, verbose: u8) -> Result<Status, Fatal> {
             "--status needs --endpoint users: the tenants/batch report has no seat-status filter",
         ));
     }
+    let history = history::recorder::Plan::of(&args);
     let types = args.tenant_types();
     let unit = if types.len() == 1 {
         "customers"
@@ -65,11 +67,14 @@ pub(crate) async fn run(args: SeatsArgs, verbose: u8) -> Result<Status, Fatal> {
         (source, _) => source,
     };
     let client = connect::client(demo.as_ref(), &args.connection)?;
+    // The history database is checked before anything goes over the network.
+    let history = history.map(history::recorder::Plan::open).transpose()?;
     // The tokens for the whole run, fetched up front: bad credentials fail once, here.
     if args.all_customers {
         connect::authenticate_customers(&client).await?;
     }
     connect::authenticate_seats(&client).await?;
+    let mut recorder = history.map(|h| h.start(&client)).transpose()?;
 
     let types_len = types.len() as u64;
     let (input, progress): (WorkStream, _) = match source {
@@ -100,7 +105,13 @@ pub(crate) async fn run(args: SeatsArgs, verbose: u8) -> Result<Status, Fatal> {
         order: args.order,
         several_types: types.len() > 1,
     };
-    let result = job.run(input, sink.as_mut(), progress.as_ref()).await;
+    let result = match recorder.as_mut() {
+        Some(recorder) => {
+            let mut recorded = recorder.sink(sink.as_mut());
+            job.run(input, &mut recorded, progress.as_ref()).await
+        }
+        None => job.run(input, sink.as_mut(), progress.as_ref()).await,
+    };
     if let Some(pb) = &progress {
         pb.finish_and_clear();
     }
@@ -108,7 +119,10 @@ pub(crate) async fn run(args: SeatsArgs, verbose: u8) -> Result<Status, Fatal> {
         eprintln!("{}", crate::throttling::summary(&job.client.rate_limit()));
     }
     drop(demo);
-    result
+    match recorder {
+        Some(recorder) => recorder.finish(result),
+        None => result,
+    }
 }
 
 /// What every call shares.
@@ -171,9 +185,9 @@ impl Tally<'_> {
                 quiet(progress, || sink.report(seq, &target, &tenants))?;
             }
             Done::Report {
+                seq,
                 target,
                 result: Err(e),
-                ..
             } => {
                 self.total += 1;
                 self.failed += 1;
@@ -182,15 +196,20 @@ impl Tally<'_> {
                 quiet(progress, || {
                     diag!("error: customer {what}: {}", Described(&e))
                 });
+                self.sink.failed(seq, &target, &e)?;
             }
             Done::Invalid { message, .. } => {
                 self.unusable_lines += 1;
                 self.status = self.status.max(Status::SomeFailed);
                 quiet(progress, || diag!("error: {message}"));
+                self.sink.incomplete(&message)?;
             }
             Done::ListingFailed { error, listed, .. } => {
                 self.status = self.status.max(Status::of_listing_error(&error, listed));
                 self.listing_stopped = Some(listed);
+                self.sink.incomplete(&format!(
+                    "the customers listing failed after {listed} customer(s): {error}"
+                ))?;
                 quiet(progress, || {
                     if listed == 0 {
                         diag!("error: could not list the customers: {}", Described(&error));
@@ -209,7 +228,7 @@ impl Tally<'_> {
 
 /// A report in an error line: the customer ID, its organization when known, and the type
 /// when the run asked for several (the line is escaped when written, see [`diag!`]).
-fn describe(target: &Target, several_types: bool) -> String {
+pub(crate) fn describe(target: &Target, several_types: bool) -> String {
     let mut what = target.customer.id.clone();
     if let Some(name) = &target.customer.organization {
         what.push_str(&format!(" ({name})"));

@@ -48,6 +48,12 @@ pub struct FakeServerArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 
+    /// Serve the customers as of revision N: each revision after 0 changes some customers'
+    /// seats (assigned, released, bought) and adds or removes a tenant, deterministically,
+    /// so that runs against two revisions differ (e.g. for `avepoint history diff`).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub revision: u64,
+
     /// Lifetime of issued access tokens, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 3600)]
     pub token_lifetime: u64,
@@ -136,6 +142,7 @@ impl Default for FakeServerArgs {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             customers: None,
             seed: 1,
+            revision: 0,
             token_lifetime: 3600,
             fault_target: FaultTargets::Api,
             latency_ms: 0,
@@ -219,7 +226,8 @@ impl FakeServerArgs {
         let dataset = match self.customers {
             Some(n) => Dataset::generated(n, self.seed),
             None => Dataset::demo().with_sparse_customers(),
-        };
+        }
+        .with_revision(self.revision);
         Ok(FakeConfig {
             dataset: Arc::new(dataset),
             token_lifetime: Duration::from_secs(self.token_lifetime),
@@ -271,6 +279,13 @@ fn banner(server: &FakeServer, customers: u64, fixtures: Option<&Path>) -> Strin
     let _ = writeln!(s, "  base URL:   {}", server.base_url());
     let _ = writeln!(s, "  token URL:  {}", server.token_url());
     let _ = writeln!(s, "  customers:  {customers}");
+    let revision = server.control().dataset().revision();
+    if revision > 0 {
+        let _ = writeln!(
+            s,
+            "  revision:   {revision} (seats changed since revision 0)"
+        );
+    }
     let _ = writeln!(s, "Credentials it accepts:");
     let _ = writeln!(
         s,

@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use crate::revision::{Revision, revise};
 use avepoint_graph_raw::types::{
     CustomerTenant, LicenseAssignedStatus, PartnerCustomer, TenantSeatsBatchItem, TenantType,
     TenantUserSeats,
@@ -330,6 +331,8 @@ pub struct Dataset {
     explicit: Vec<Customer>,
     index: HashMap<String, usize>,
     generated: Option<Generated>,
+    /// The seat changes served ([`crate::revision`]); 0 serves the customers as built.
+    revision: Revision,
 }
 
 impl Dataset {
@@ -514,6 +517,30 @@ impl Dataset {
         }
     }
 
+    /// Serves the customers as of `revision` (see [`crate::revision`]).
+    pub fn with_revision(self, revision: u64) -> Self {
+        self.revision.set(revision);
+        self
+    }
+
+    /// Switches to `revision` while serving (see [`crate::revision`]).
+    pub fn set_revision(&self, revision: u64) {
+        self.revision.set(revision);
+    }
+
+    /// The revision served.
+    pub fn revision(&self) -> u64 {
+        self.revision.get()
+    }
+
+    /// `customer` as of the revision served.
+    fn revised<'a>(&self, customer: Cow<'a, Customer>) -> Cow<'a, Customer> {
+        match self.revision.get() {
+            0 => customer,
+            r => Cow::Owned(revise(&customer, r)),
+        }
+    }
+
     /// Adds `customer`, replacing an explicit or generated customer with the same id.
     pub fn with_customer(mut self, customer: Customer) -> Self {
         self.insert(customer);
@@ -564,11 +591,14 @@ impl Dataset {
 
     /// The customer with id `id` (exact, case-sensitive match).
     pub fn customer(&self, id: &str) -> Option<Cow<'_, Customer>> {
-        if let Some(&i) = self.index.get(id) {
-            return self.explicit.get(i).map(Cow::Borrowed);
-        }
-        let g = self.generated?;
-        g.index_of(id).map(|i| Cow::Owned(g.customer(i)))
+        let built = match self.index.get(id) {
+            Some(&i) => self.explicit.get(i).map(Cow::Borrowed),
+            None => {
+                let g = self.generated?;
+                g.index_of(id).map(|i| Cow::Owned(g.customer(i)))
+            }
+        };
+        built.map(|c| self.revised(c))
     }
 
     /// Whether a customer with id `id` exists.
@@ -585,7 +615,11 @@ impl Dataset {
                 .filter(|c| !self.index.contains_key(&c.id))
                 .map(Cow::Owned)
         });
-        self.explicit.iter().map(Cow::Borrowed).chain(generated)
+        self.explicit
+            .iter()
+            .map(Cow::Borrowed)
+            .chain(generated)
+            .map(|c| self.revised(c))
     }
 
     /// The ids of all customers, in the order of [`Dataset::customers`]. Generated ids are
@@ -602,6 +636,11 @@ impl Dataset {
     /// The customer at `position` in the order of [`Dataset::customers`], built without
     /// walking the customers before it (O(explicit customers)).
     pub fn customer_at(&self, position: u64) -> Option<Cow<'_, Customer>> {
+        self.built_at(position).map(|c| self.revised(c))
+    }
+
+    /// The customer at `position`, as built (revision 0).
+    fn built_at(&self, position: u64) -> Option<Cow<'_, Customer>> {
         if let Some(c) = usize::try_from(position)
             .ok()
             .and_then(|p| self.explicit.get(p))

@@ -44,6 +44,7 @@ pub mod paging;
 pub mod rate_limit;
 mod request;
 mod responses;
+pub mod revision;
 pub mod seats;
 pub mod server;
 pub mod tenants_batch;

@@ -244,6 +244,12 @@ impl FakeControl {
         self.shared.tokens.set_lifetime(lifetime);
     }
 
+    /// Serves the customers as of `revision` from now on: each revision after 0 changes
+    /// some customers' seats and tenants (see [`crate::revision`]).
+    pub fn set_revision(&self, revision: u64) {
+        self.shared.dataset.set_revision(revision);
+    }
+
     /// The dataset served.
     pub fn dataset(&self) -> &Dataset {
         &self.shared.dataset

@@ -1,0 +1,441 @@
+//! The history database: a SQLite file (compiled in through `rusqlite`'s `bundled` feature,
+//! so no system library is needed), its versioned schema (`rusqlite_migration`, on SQLite's
+//! `user_version`), and how it is opened.
+//!
+//! Opening never harms a file that is not ours: the path is checked first (a directory,
+//! a file whose header is not SQLite's, a SQLite database of another application, or one
+//! written by a newer schema version are refused before anything is written), and only
+//! then opened for writing. Writers use WAL (readers never block the writer, nor the
+//! writer them), a busy timeout (two recording runs take turns instead of failing) and
+//! `BEGIN IMMEDIATE` transactions.
+
+use std::fmt;
+use std::fs::File;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite_migration::{M, Migrations};
+
+use super::location::DbLocation;
+use crate::exit::Fatal;
+
+/// `PRAGMA application_id` of a history database ("AVPH").
+const APPLICATION_ID: i32 = 0x4156_5048;
+
+/// How long a connection waits for another one's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The first 16 bytes of every SQLite database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Schema version 1.
+///
+/// * `runs`: one row per run; `selection` is the command's selection as JSON (never a
+///   secret), `tenant_types` the requested type codes in order and `organization` whether
+///   rows carry the organization column (together: the output layout of `history show`);
+///   `customers`, `failed_customers` and `seat_rows` are set when the run ends.
+/// * `reports`: one row per customer x tenant type, `seq` its position in the input;
+///   `ok` 1 with the tenants in `seats`, or 0 with the `error`.
+/// * `seats`: the rows of a report, `position` their order in the answer.
+const SCHEMA_V1: &str = "
+PRAGMA application_id = 1096175688;
+CREATE TABLE runs (
+    run_id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at       TEXT NOT NULL,
+    finished_at      TEXT,
+    state            TEXT NOT NULL
+                     CHECK (state IN ('running', 'complete', 'partial', 'interrupted')),
+    selection        TEXT NOT NULL,
+    base_url         TEXT NOT NULL,
+    tenant_types     TEXT NOT NULL,
+    organization     INTEGER NOT NULL CHECK (organization IN (0, 1)),
+    customers        INTEGER,
+    failed_customers INTEGER,
+    seat_rows        INTEGER,
+    error            TEXT
+);
+CREATE TABLE reports (
+    run_id       INTEGER NOT NULL REFERENCES runs (run_id),
+    seq          INTEGER NOT NULL,
+    customer_id  TEXT NOT NULL,
+    organization TEXT,
+    tenant_type  INTEGER NOT NULL,
+    ok           INTEGER NOT NULL CHECK (ok IN (0, 1)),
+    error        TEXT,
+    PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE seats (
+    run_id      INTEGER NOT NULL,
+    seq         INTEGER NOT NULL,
+    position    INTEGER NOT NULL,
+    tenant_id   TEXT NOT NULL,
+    tenant_name TEXT NOT NULL,
+    available   INTEGER NOT NULL,
+    assigned    INTEGER NOT NULL,
+    PRIMARY KEY (run_id, seq, position),
+    FOREIGN KEY (run_id, seq) REFERENCES reports (run_id, seq)
+) WITHOUT ROWID;
+";
+
+/// The migrations, oldest first; the schema version is their count.
+const MIGRATION_STEPS: &[M<'static>] = &[M::up(SCHEMA_V1)];
+
+/// The migrations as `rusqlite_migration` runs them.
+const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_STEPS);
+
+/// The schema version this build writes and reads.
+pub(crate) const SCHEMA_VERSION: i64 = 1;
+
+/// What a path holds, found without writing to it.
+#[derive(Debug, PartialEq, Eq)]
+enum Found {
+    /// Nothing: a new database is created there.
+    Missing,
+    /// An empty file (e.g. `touch`ed): used as a new database.
+    Empty,
+    /// A SQLite database.
+    Database {
+        application_id: i32,
+        user_version: i64,
+        objects: i64,
+    },
+}
+
+/// Why a database cannot be used; all are usage errors (exit 2), raised before anything is
+/// written to the file.
+#[derive(Debug)]
+pub(crate) struct StoreError {
+    path: PathBuf,
+    problem: String,
+}
+
+impl StoreError {
+    fn new(path: &Path, problem: impl Into<String>) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            problem: problem.into(),
+        }
+    }
+
+    fn sqlite(path: &Path, what: &str, e: &rusqlite::Error) -> Self {
+        Self::new(path, format!("{what}: {e}"))
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "history database {}: {}",
+            self.path.display(),
+            self.problem
+        )
+    }
+}
+
+impl From<StoreError> for Fatal {
+    fn from(e: StoreError) -> Self {
+        Fatal::usage(e.to_string())
+    }
+}
+
+/// Looks at `path` without writing to it.
+fn inspect(path: &Path) -> Result<Found, StoreError> {
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Missing),
+        Err(e) => return Err(StoreError::new(path, format!("cannot read it: {e}"))),
+    };
+    if meta.is_dir() {
+        return Err(StoreError::new(path, "is a directory, not a database file"));
+    }
+    let mut header = Vec::with_capacity(SQLITE_HEADER.len());
+    File::open(path)
+        .and_then(|f| f.take(SQLITE_HEADER.len() as u64).read_to_end(&mut header))
+        .map_err(|e| StoreError::new(path, format!("cannot read it: {e}")))?;
+    if header.is_empty() {
+        return Ok(Found::Empty);
+    }
+    if header != SQLITE_HEADER {
+        return Err(StoreError::new(
+            path,
+            "is not a SQLite database; it was left untouched (choose another file with --db or AVEPOINT_DB)",
+        ));
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| StoreError::sqlite(path, "cannot open it", &e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| StoreError::sqlite(path, "cannot open it", &e))?;
+    let read = |sql: &str| conn.query_row(sql, [], |row| row.get::<_, i64>(0));
+    let found = (|| {
+        Ok::<_, rusqlite::Error>(Found::Database {
+            application_id: i32::try_from(read("PRAGMA application_id")?).unwrap_or(-1),
+            user_version: read("PRAGMA user_version")?,
+            objects: read("SELECT count(*) FROM sqlite_schema")?,
+        })
+    })()
+    .map_err(|e| StoreError::sqlite(path, "is not a usable SQLite database", &e))?;
+    Ok(found)
+}
+
+/// Refuses a database that is not ours or is newer than this build.
+fn check_compatible(path: &Path, found: &Found) -> Result<(), StoreError> {
+    let Found::Database {
+        application_id,
+        user_version,
+        objects,
+    } = *found
+    else {
+        return Ok(());
+    };
+    let ours = application_id == APPLICATION_ID;
+    let blank = application_id == 0 && user_version == 0 && objects == 0;
+    if !ours && !blank {
+        return Err(StoreError::new(
+            path,
+            "is a SQLite database of another application; it was left untouched (choose another file with --db or AVEPOINT_DB)",
+        ));
+    }
+    if user_version > SCHEMA_VERSION {
+        return Err(StoreError::new(
+            path,
+            format!(
+                "was written by a newer version of avepoint (schema version {user_version}; this version knows up to {SCHEMA_VERSION}): upgrade avepoint to use it; it was left untouched"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Sets a connection up: the busy timeout. (Foreign keys are declared for the reader of the
+/// schema but not enforced: the writer inserts a report before its seats in one
+/// transaction, and checking each seat row would cost a lookup.)
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)
+}
+
+/// Opens the database for recording: checks it, creates it when missing (and its directory
+/// when it is the default location), switches it to WAL and migrates it to the current
+/// schema.
+pub(crate) fn open_for_writing(location: &DbLocation) -> Result<Connection, StoreError> {
+    let path = location.path.as_path();
+    let found = inspect(path)?;
+    check_compatible(path, &found)?;
+    if found == Found::Missing
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        if location.default {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::new(path, format!("cannot create its directory: {e}")))?;
+        } else {
+            return Err(StoreError::new(
+                path,
+                format!("its directory {} does not exist", dir.display()),
+            ));
+        }
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| StoreError::sqlite(path, "cannot open it for writing", &e))?;
+    if conn.is_readonly("main").unwrap_or(true) {
+        return Err(StoreError::new(
+            path,
+            "cannot be written (read-only file or directory)",
+        ));
+    }
+    configure(&conn).map_err(|e| StoreError::sqlite(path, "cannot set it up", &e))?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+        .map_err(|e| StoreError::sqlite(path, "cannot switch it to WAL", &e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::new(
+            path,
+            format!("cannot switch it to WAL (journal mode stays `{mode}`)"),
+        ));
+    }
+    // NORMAL is durable across a crash of the process in WAL mode (a power loss may undo the
+    // last transactions, never corrupt the file) and saves a sync per batch.
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(|e| StoreError::sqlite(path, "cannot set it up", &e))?;
+    migrate(&mut conn).map_err(|e| StoreError::new(path, format!("cannot migrate it: {e}")))?;
+    Ok(conn)
+}
+
+/// Migrates to the current schema. Another process may be doing the same at the same
+/// time: the migration transaction waits for its lock, and when it then fails because the
+/// other one already migrated, that is success.
+fn migrate(conn: &mut Connection) -> Result<(), rusqlite_migration::Error> {
+    conn.set_transaction_behavior(TransactionBehavior::Immediate);
+    let result = MIGRATIONS.to_latest(conn);
+    conn.set_transaction_behavior(TransactionBehavior::Deferred);
+    match result {
+        Err(_) if schema_version(conn).ok() == Some(SCHEMA_VERSION) => Ok(()),
+        other => other,
+    }
+}
+
+/// `PRAGMA user_version`.
+fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+}
+
+/// The database opened for reading, or `None` when it holds no history yet (an empty file
+/// or a SQLite file without our schema).
+pub(crate) fn open_for_reading(location: &DbLocation) -> Result<Option<Connection>, StoreError> {
+    let path = location.path.as_path();
+    let found = inspect(path)?;
+    check_compatible(path, &found)?;
+    let version = match found {
+        Found::Missing => {
+            return Err(StoreError::new(
+                path,
+                "does not exist: record a run with `avepoint seats --record` first (or choose the database with --db or AVEPOINT_DB)",
+            ));
+        }
+        Found::Empty => return Ok(None),
+        Found::Database { user_version, .. } => user_version,
+    };
+    if version == 0 {
+        return Ok(None);
+    }
+    if version < SCHEMA_VERSION {
+        // An older schema: bring it up to date first (this writes to it).
+        return open_for_writing(location).map(Some);
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| StoreError::sqlite(path, "cannot open it", &e))?;
+    configure(&conn).map_err(|e| StoreError::sqlite(path, "cannot set it up", &e))?;
+    Ok(Some(conn))
+}
+
+/// How a run ended (or that it has not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RunState {
+    /// Recording, or killed before it could say how it ended.
+    Running,
+    /// Every customer was reported.
+    Complete,
+    /// Some customers failed, the customers listing failed part-way, or the recording
+    /// itself failed.
+    Partial,
+    /// Stopped by Ctrl-C or SIGTERM (or its output was closed).
+    Interrupted,
+}
+
+impl RunState {
+    /// The stored (and shown) name.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Complete => "complete",
+            Self::Partial => "partial",
+            Self::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// A stored count or id: SQLite integers are signed.
+pub(crate) fn to_sql_int(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn location(path: PathBuf) -> DbLocation {
+        DbLocation {
+            path,
+            default: false,
+        }
+    }
+
+    #[test]
+    fn the_migrations_are_valid() {
+        assert!(MIGRATIONS.validate().is_ok());
+        let mut conn = Connection::open_in_memory().expect("in memory");
+        MIGRATIONS.to_latest(&mut conn).expect("migrates");
+        assert_eq!(schema_version(&conn).ok(), Some(SCHEMA_VERSION));
+        let id: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .expect("id");
+        assert_eq!(id, APPLICATION_ID);
+    }
+
+    #[test]
+    fn a_new_database_is_created_in_wal_mode_and_reopened() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let loc = location(dir.path().join("h.sqlite3"));
+        let conn = open_for_writing(&loc).expect("created");
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .expect("mode");
+        assert_eq!(mode, "wal");
+        drop(conn);
+        assert!(open_for_writing(&loc).is_ok());
+        assert!(open_for_reading(&loc).expect("readable").is_some());
+    }
+
+    #[test]
+    fn an_empty_file_is_a_new_database_and_a_blank_one_too() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let loc = location(dir.path().join("empty.sqlite3"));
+        std::fs::write(&loc.path, b"").expect("write");
+        assert!(open_for_reading(&loc).expect("no history").is_none());
+        assert!(open_for_writing(&loc).is_ok());
+    }
+
+    #[test]
+    fn foreign_files_are_refused_untouched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text = dir.path().join("notes.txt");
+        std::fs::write(&text, b"these are my notes, not a database\n").expect("write");
+        let other = dir.path().join("other.sqlite3");
+        {
+            let conn = Connection::open(&other).expect("other db");
+            conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+                .expect("other schema");
+        }
+        for path in [text, other] {
+            let before = std::fs::read(&path).expect("read");
+            let e = open_for_writing(&location(path.clone())).expect_err("refused");
+            assert!(e.to_string().contains("untouched"), "{e}");
+            assert!(open_for_reading(&location(path.clone())).is_err());
+            assert_eq!(std::fs::read(&path).expect("read"), before);
+        }
+        let e = open_for_writing(&location(dir.path().to_path_buf())).expect_err("a directory");
+        assert!(e.to_string().contains("directory"), "{e}");
+        let e = open_for_writing(&location(dir.path().join("no/such/dir/h.sqlite3")))
+            .expect_err("no directory");
+        assert!(e.to_string().contains("does not exist"), "{e}");
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_untouched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let loc = location(dir.path().join("h.sqlite3"));
+        drop(open_for_writing(&loc).expect("created"));
+        {
+            let conn = Connection::open(&loc.path).expect("open");
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .expect("bump");
+            conn.pragma_update(None, "journal_mode", "DELETE")
+                .expect("checkpointed into one file");
+        }
+        let before = std::fs::read(&loc.path).expect("read");
+        for e in [
+            open_for_writing(&loc).map(drop).expect_err("newer"),
+            open_for_reading(&loc).map(drop).expect_err("newer"),
+        ] {
+            assert!(e.to_string().contains("newer version"), "{e}");
+        }
+        assert_eq!(std::fs::read(&loc.path).expect("read"), before);
+    }
+}
