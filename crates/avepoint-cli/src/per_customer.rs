@@ -170,6 +170,7 @@ pub(crate) async fn run<C: Licensing>(
         total: 0,
         failed: 0,
         findings: 0,
+        unusable_lines: 0,
         listing_stopped: None,
     };
     let result = tally
@@ -193,6 +194,9 @@ struct Tally<'a, C> {
     total: u64,
     failed: u64,
     findings: u64,
+    /// Lines of the customers file that could not be used (not customers: never counted in
+    /// `total` or `failed`).
+    unusable_lines: u64,
     listing_stopped: Option<u64>,
 }
 
@@ -262,6 +266,16 @@ impl<C: Licensing> Tally<'_, C> {
                 );
             }
         });
+        let unusable_lines = self.unusable_lines;
+        if unusable_lines > 0 {
+            quiet(progress, || {
+                diag!(
+                    "error: {unusable_lines} input line{} of the customers file could not be used and {} skipped",
+                    if unusable_lines == 1 { "" } else { "s" },
+                    if unusable_lines == 1 { "was" } else { "were" }
+                );
+            });
+        }
         if let Some(listed) = self.listing_stopped.filter(|&n| n > 0) {
             quiet(progress, || {
                 diag!(
@@ -350,8 +364,7 @@ impl<C: Licensing> Tally<'_, C> {
                 });
             }
             Done::Invalid(message) => {
-                self.total += 1;
-                self.failed += 1;
+                self.unusable_lines += 1;
                 self.status = self.status.max(Status::SomeFailed);
                 quiet(progress, || diag!("error: {message}"));
             }

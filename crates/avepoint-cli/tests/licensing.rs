@@ -210,18 +210,30 @@ fn fail_on_exits_4_and_a_failing_customer_exits_1_with_the_others_complete() {
         run(avepoint(&server).args(["reconcile", "-t", "m365", "-c", "ok", "--fail-on", "under"]));
     assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
 
-    // `..` is refused by the SDK before anything is sent: that customer fails, the others
-    // are complete, and the failure outranks --fail-on.
+    // A listed customer whose ID the SDK refuses to send (`..`, which URL normalisation
+    // would turn into another path): that customer fails, the others are complete, and the
+    // failure outranks --fail-on.
+    let listed = Dataset::empty()
+        .with_customer(
+            m365_customer("under", 100).with_subscription(Subscription::new(
+                2048,
+                60,
+                "2030/01/31",
+            )),
+        )
+        .with_customer(m365_customer("..", 5))
+        .with_customer(
+            m365_customer("ok", 100).with_subscription(Subscription::new(2048, 110, "2030/01/31")),
+        );
+    let server = BackgroundFakeServer::start(FakeConfig::demo().with_dataset(listed))
+        .expect("fake server starts");
     let r = run(avepoint(&server).args([
         "reconcile",
         "-o",
         "json",
-        "-c",
-        "under",
-        "-c",
-        "..",
-        "-c",
-        "ok",
+        "-t",
+        "m365",
+        "--all-customers",
         "--fail-on",
         "under",
     ]));
@@ -232,7 +244,11 @@ fn fail_on_exits_4_and_a_failing_customer_exits_1_with_the_others_complete() {
         .filter_map(|r| r["customerId"].as_str())
         .collect();
     assert_eq!(customers, ["under", "ok"]);
-    assert!(r.stderr.contains("error: customer ..: "), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error: customer .. (.. Ltd): "),
+        "{}",
+        r.stderr
+    );
     assert!(
         r.stderr.contains("error: 1 of 3 customers failed"),
         "{}",
