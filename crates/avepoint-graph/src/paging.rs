@@ -52,10 +52,10 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 /// The page size used when none is given: the largest, so a walk needs the fewest calls.
 pub const DEFAULT_PAGE_SIZE: u32 = MAX_PAGE_SIZE;
 
-/// The absolute cap on the pages of one walk, whatever `totalCount` says: 5,000 pages, i.e.
-/// 500,000 items at the default page size, far above any real partner's customers or a
-/// customer's tenants. It also bounds the memory of the walk's duplicate check.
-pub const DEFAULT_MAX_PAGES: u32 = 5_000;
+/// The absolute cap on the pages of one walk, whatever `totalCount` says: 2,000 pages, i.e.
+/// 200,000 items at the default page size, far above any real partner's customers. It also
+/// bounds the time and the memory of the walk's duplicate check.
+pub const DEFAULT_MAX_PAGES: u32 = 2_000;
 
 /// The absolute cap on the pages of one customer's tenants report: 1,000 pages, i.e. 100,000
 /// tenants at the default page size. The report is collected in memory, so its cap is lower.
@@ -646,7 +646,7 @@ mod tests {
         };
         assert_eq!(index, DEFAULT_MAX_PAGES);
         let message = error.to_string();
-        assert!(message.contains("absolute cap of 5000 pages"), "{message}");
+        assert!(message.contains("absolute cap of 2000 pages"), "{message}");
         assert!(message.contains("1000000000000"), "{message}");
     }
 
