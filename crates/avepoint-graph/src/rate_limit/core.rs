@@ -11,13 +11,17 @@
 //! * the first one engages the limiter at `β ×` the measured send rate and starts a slow
 //!   start: each success adds `1 / round-trip` requests/s (the rate doubles every round trip,
 //!   like TCP's slow start), so a conservative first guess costs little time;
-//! * every later throttling response for a request sent at the current rate starts a CUBIC
-//!   epoch ([`Cubic`]): the rate drops to `β ×` the rate that was throttled and climbs back
-//!   along the cubic. Responses to requests sent before the last decrease are counted but do
-//!   not decrease again (they say nothing about the new rate);
-//! * requests are never paced faster than twice the measured send rate, and slow start only
-//!   grows while the rate is used (a client that does not use its rate learns nothing about
-//!   a higher one); the rate never falls below [`MIN_RATE`].
+//! * later throttling responses for requests sent at the current rate start a CUBIC epoch
+//!   ([`Cubic`]): the rate drops to `β ×` the rate that was throttled and climbs back along
+//!   the cubic. Like TCP, which does not take one duplicate acknowledgement for a loss, the
+//!   limiter decreases only when a throttle is confirmed by another for a request sent after
+//!   the first arrived, within [`CONFIRM_WINDOW`]: a lone `429` (or a clump of them, sent
+//!   together) comes from a moment of jitter or a stall draining the service's bucket (the
+//!   callers wait out their `Retry-After`), while a rate above the limit keeps drawing them. Responses to requests sent before the last decrease are counted but do not
+//!   decrease again (they say nothing about the new rate);
+//! * slow start only grows while the rate is used (at most twice the measured send rate: a
+//!   client that does not use its rate learns nothing about a higher one); the rate never
+//!   falls below [`MIN_RATE`].
 
 use super::cubic::{BETA, Cubic};
 
@@ -26,6 +30,10 @@ pub(crate) const MIN_RATE: f64 = 0.5;
 
 /// Time constant of the measured send rate, in seconds.
 const SMOOTHING: f64 = 0.5;
+
+/// Once engaged, a throttle decreases the rate only if it confirms an earlier one: its
+/// request was sent after that one arrived, at most this many seconds before.
+const CONFIRM_WINDOW: f64 = 1.0;
 
 /// An exponentially decayed rate of events: each event adds `1 / SMOOTHING`, and the sum
 /// decays with time constant `SMOOTHING`; for a steady stream it converges to the events
@@ -129,6 +137,10 @@ pub(crate) struct Core {
     requests: u64,
     throttled: u64,
     decreases: u64,
+    /// When the candidate throttle (unconfirmed) arrived.
+    last_throttle: f64,
+    /// When the last request was let through.
+    last_send: f64,
 }
 
 impl Core {
@@ -147,24 +159,14 @@ impl Core {
             requests: 0,
             throttled: 0,
             decreases: 0,
+            last_throttle: f64::NEG_INFINITY,
+            last_send: f64::NEG_INFINITY,
         }
     }
 
     /// The rate requests are paced at now (`None`: not paced).
     pub(crate) fn effective_rate(&self) -> Option<f64> {
         let adaptive = (self.phase != Phase::Off).then_some(self.rate);
-        match (self.cap, adaptive) {
-            (Some(c), Some(a)) => Some(c.min(a)),
-            (c, a) => c.or(a),
-        }
-    }
-
-    /// The rate requests are paced at, at `now`: the effective rate, held to twice the
-    /// measured send rate while adaptive (a sudden surge of callers at most doubles the
-    /// sending every [`SMOOTHING`] seconds instead of bursting at a rate never tried).
-    fn paced_rate(&self, now: f64) -> Option<f64> {
-        let adaptive = (self.phase != Phase::Off)
-            .then(|| self.rate.min((2.0 * self.sends.get(now)).max(MIN_RATE)));
         match (self.cap, adaptive) {
             (Some(c), Some(a)) => Some(c.min(a)),
             (c, a) => c.or(a),
@@ -204,7 +206,7 @@ impl Core {
 
     /// Reserves the next slot for a request at `now`, unless it is `max_wait` or more away.
     pub(crate) fn reserve(&mut self, now: f64, max_wait: Option<f64>) -> Slot {
-        let Some(rate) = self.paced_rate(now) else {
+        let Some(rate) = self.effective_rate() else {
             return Slot::Now(self.send(now, None, false));
         };
         let slot = self.next_slot.max(now);
@@ -224,17 +226,32 @@ impl Core {
     }
 
     /// After sleeping until a slot of `generation`: the permit, or `None` if the rate dropped
-    /// meanwhile (reserve again).
+    /// meanwhile or the caller woke too late (reserve again).
+    ///
+    /// A caller that wakes late (the process was descheduled) does not catch up in a burst:
+    /// if the last request went less than half an interval ago, it reserves again.
     pub(crate) fn confirm(&mut self, now: f64, generation: u64) -> Option<Permit> {
-        (generation == self.generation).then(|| {
-            let rate = self.paced_rate(now);
-            self.send(now, rate, true)
-        })
+        if generation != self.generation {
+            return None;
+        }
+        let rate = self.effective_rate();
+        if let Some(r) = rate
+            && now - self.last_send < 0.5 / r
+        {
+            return None;
+        }
+        let permit = self.send(now, rate, true);
+        if let Some(r) = rate {
+            // The next slot is an interval after this request, even when it went late.
+            self.next_slot = self.next_slot.max(now + 1.0 / r);
+        }
+        Some(permit)
     }
 
     fn send(&mut self, now: f64, rate: Option<f64>, waited: bool) -> Permit {
         self.sends.add(now);
         self.requests += 1;
+        self.last_send = self.last_send.max(now);
         Permit {
             sent: now,
             rate,
@@ -260,6 +277,18 @@ impl Core {
         }
         let measured = self.sends.get(now);
         if self.engaged() {
+            // A lone throttle is noise (a moment of jitter drains a small bucket): it
+            // becomes the candidate, and so does a clump of throttles for requests all sent
+            // before it arrived. A throttle for a request sent after the candidate arrived,
+            // within the window, confirms that the rate is too high.
+            let candidate = self.last_throttle;
+            if permit.sent <= candidate {
+                return Change::None;
+            }
+            if now - candidate > CONFIRM_WINDOW {
+                self.last_throttle = now;
+                return Change::None;
+            }
             let at_send = permit.rate.unwrap_or(measured);
             let throttled_at = if permit.waited {
                 at_send
@@ -274,6 +303,7 @@ impl Core {
             self.phase = Phase::SlowStart;
         }
         self.decreases += 1;
+        self.last_throttle = f64::NEG_INFINITY;
         self.epoch_start = now;
         self.generation += 1;
         // Slots reserved at the old rate are void; the schedule restarts now.
@@ -364,6 +394,28 @@ mod tests {
     }
 
     #[test]
+    fn callers_waking_late_do_not_catch_up_in_a_burst() {
+        let mut core = Core::new(Some(10.0), true);
+        now(core.reserve(0.0, None));
+        let slots: Vec<u64> = (0..2)
+            .map(|_| match core.reserve(0.0, None) {
+                Slot::At { generation, .. } => generation,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        // The process stalled: both wake at 5 s. One goes, the other reserves again.
+        assert!(core.confirm(5.0, slots[0]).is_some());
+        assert_eq!(core.confirm(5.0, slots[1]), None);
+        assert_eq!(
+            core.reserve(5.0, None),
+            Slot::At {
+                at: 5.1,
+                generation: 0
+            }
+        );
+    }
+
+    #[test]
     fn adaptive_off_counts_throttles_but_never_paces() {
         let mut core = Core::new(None, false);
         let p = now(core.reserve(0.0, None));
@@ -395,6 +447,37 @@ mod tests {
     }
 
     #[test]
+    fn once_engaged_a_lone_throttle_is_noise_and_a_second_within_the_window_decreases() {
+        let mut core = Core::new(None, true);
+        let p = now(core.reserve(0.0, None));
+        assert!(matches!(
+            core.on_response(0.02, p, Outcome::Throttled),
+            Change::Decreased(_)
+        ));
+        let engaged = core.effective_rate();
+        let send = |core: &mut Core, t: f64| match core.reserve(t, None) {
+            Slot::Now(p) => p,
+            Slot::At { at, generation } => core.confirm(at, generation).expect("same rate"),
+            Slot::TooLate { .. } => unreachable!(),
+        };
+        // Alone: counted, no decrease.
+        let p = send(&mut core, 1.0);
+        assert_eq!(core.on_response(1.02, p, Outcome::Throttled), Change::None);
+        // The next one comes after the window: noise again.
+        let p = send(&mut core, 3.0);
+        assert_eq!(core.on_response(3.02, p, Outcome::Throttled), Change::None);
+        assert_eq!(core.effective_rate(), engaged);
+        // A second within the window: a decrease into a CUBIC epoch.
+        let p = send(&mut core, 3.5);
+        assert!(matches!(
+            core.on_response(3.52, p, Outcome::Throttled),
+            Change::Decreased(_)
+        ));
+        assert!(matches!(core.phase(), Phase::Cubic(_)));
+        assert_eq!((core.throttled(), core.decreases()), (4, 2));
+    }
+
+    #[test]
     fn a_rate_drop_invalidates_sleeping_reservations() {
         let mut core = Core::new(Some(10.0), true);
         let p = now(core.reserve(0.0, None));
@@ -417,7 +500,8 @@ mod tests {
         let p = now(core.reserve(t, None));
         core.on_response(t + 0.02, p, Outcome::Throttled);
         let mut last;
-        let mut throttled_once = false;
+        let mut throttles = 0;
+        let mut first_answer = f64::INFINITY;
         let mut rates = Vec::new();
         while t < 20.0 {
             t += 0.001;
@@ -431,13 +515,16 @@ mod tests {
             }
             let Some(p) = last else { continue };
             let rate = core.effective_rate().unwrap_or_default();
-            // A service limit of 100/s, seen on the first request above it.
-            let outcome = if rate > 100.0 && !throttled_once {
-                throttled_once = true;
-                Outcome::Throttled
-            } else {
-                Outcome::Answered
-            };
+            // A service limit of 100/s, seen on the first request above it, and confirmed by
+            // the first one sent after that answer came.
+            let outcome =
+                if rate > 100.0 && (throttles == 0 || (throttles == 1 && p.sent > first_answer)) {
+                    throttles += 1;
+                    first_answer = first_answer.min(t + 0.02);
+                    Outcome::Throttled
+                } else {
+                    Outcome::Answered
+                };
             core.on_response(t + 0.02, p, outcome);
             if let Phase::Cubic(_) = core.phase() {
                 rates.push((t, core.effective_rate().unwrap_or_default()));
