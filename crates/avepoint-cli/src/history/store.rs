@@ -250,8 +250,7 @@ pub(crate) fn open_for_writing(location: &DbLocation) -> Result<Connection, Stor
         ));
     }
     configure(&conn).map_err(|e| StoreError::sqlite(path, "cannot set it up", &e))?;
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+    let mode = switch_to_wal(&conn)
         .map_err(|e| StoreError::sqlite(path, "cannot switch it to WAL", &e))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::new(
@@ -265,6 +264,25 @@ pub(crate) fn open_for_writing(location: &DbLocation) -> Result<Connection, Stor
         .map_err(|e| StoreError::sqlite(path, "cannot set it up", &e))?;
     migrate(&mut conn).map_err(|e| StoreError::new(path, format!("cannot migrate it: {e}")))?;
     Ok(conn)
+}
+
+/// Switches the database to WAL and returns the journal mode it ends in. SQLite answers
+/// `SQLITE_BUSY` at once (without the busy handler) while another connection, e.g. a second
+/// recorder creating the same new database, holds a lock the switch needs: it is tried again
+/// until the busy timeout has passed.
+fn switch_to_wal(conn: &Connection) -> rusqlite::Result<String> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            result => return result,
+        }
+    }
 }
 
 /// Migrates to the current schema. Another process may be doing the same at the same
