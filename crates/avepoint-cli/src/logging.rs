@@ -29,6 +29,9 @@ pub(crate) fn init(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // A failed write (stderr closed, e.g. `2>&1 | head -1`) is dropped: the default
+        // reports it with `eprintln!`, which panics on that same closed stderr.
+        .log_internal_errors(false)
         .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }

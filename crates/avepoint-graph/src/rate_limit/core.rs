@@ -225,17 +225,19 @@ impl Core {
         }
     }
 
-    /// After sleeping until a slot of `generation`: the permit, or `None` if the rate dropped
+    /// After sleeping until a slot `at` of `generation`: the permit, or `None` if the rate dropped
     /// meanwhile or the caller woke too late (reserve again).
     ///
     /// A caller that wakes late (the process was descheduled) does not catch up in a burst:
-    /// if the last request went less than half an interval ago, it reserves again.
-    pub(crate) fn confirm(&mut self, now: f64, generation: u64) -> Option<Permit> {
+    /// if it is more than half an interval late and the last request went less than half an
+    /// interval ago, it reserves again. (A sleeper that returns early is trusted.)
+    pub(crate) fn confirm(&mut self, now: f64, at: f64, generation: u64) -> Option<Permit> {
         if generation != self.generation {
             return None;
         }
         let rate = self.effective_rate();
         if let Some(r) = rate
+            && now - at > 0.5 / r
             && now - self.last_send < 0.5 / r
         {
             return None;
@@ -397,15 +399,15 @@ mod tests {
     fn callers_waking_late_do_not_catch_up_in_a_burst() {
         let mut core = Core::new(Some(10.0), true);
         now(core.reserve(0.0, None));
-        let slots: Vec<u64> = (0..2)
+        let slots: Vec<(f64, u64)> = (0..2)
             .map(|_| match core.reserve(0.0, None) {
-                Slot::At { generation, .. } => generation,
+                Slot::At { at, generation } => (at, generation),
                 other => panic!("{other:?}"),
             })
             .collect();
         // The process stalled: both wake at 5 s. One goes, the other reserves again.
-        assert!(core.confirm(5.0, slots[0]).is_some());
-        assert_eq!(core.confirm(5.0, slots[1]), None);
+        assert!(core.confirm(5.0, slots[0].0, slots[0].1).is_some());
+        assert_eq!(core.confirm(5.0, slots[1].0, slots[1].1), None);
         assert_eq!(
             core.reserve(5.0, None),
             Slot::At {
@@ -457,7 +459,7 @@ mod tests {
         let engaged = core.effective_rate();
         let send = |core: &mut Core, t: f64| match core.reserve(t, None) {
             Slot::Now(p) => p,
-            Slot::At { at, generation } => core.confirm(at, generation).expect("same rate"),
+            Slot::At { at, generation } => core.confirm(at, at, generation).expect("same rate"),
             Slot::TooLate { .. } => unreachable!(),
         };
         // Alone: counted, no decrease.
@@ -485,7 +487,7 @@ mod tests {
             panic!("expected a slot")
         };
         core.on_response(0.05, p, Outcome::Throttled);
-        assert_eq!(core.confirm(0.1, generation), None);
+        assert_eq!(core.confirm(0.1, 0.1, generation), None);
         assert!(matches!(
             core.reserve(0.1, None),
             Slot::At { .. } | Slot::Now(_)
@@ -509,7 +511,7 @@ mod tests {
                 Slot::Now(p) => last = Some(p),
                 Slot::At { at, generation } => {
                     t = at;
-                    last = core.confirm(t, generation);
+                    last = core.confirm(t, at, generation);
                 }
                 Slot::TooLate { .. } => unreachable!(),
             }
@@ -635,7 +637,7 @@ mod tests {
                         }
                         Slot::TooLate { .. } => unreachable!(),
                     },
-                    Step::Slot(attempt, generation) => match core.confirm(t, generation) {
+                    Step::Slot(attempt, generation) => match core.confirm(t, t, generation) {
                         Some(p) => Some(send(&mut core, p, attempt)),
                         None => {
                             push(&mut queue, t, w, Step::Ready(attempt));

@@ -155,7 +155,7 @@ impl RateLimiter {
                         .sleep(Duration::from_secs_f64((at - now).max(0.0)))
                         .await;
                     let now = self.now();
-                    if let Some(permit) = self.lock().core.confirm(now, generation) {
+                    if let Some(permit) = self.lock().core.confirm(now, at, generation) {
                         return Ok(Pass(permit));
                     }
                 }
