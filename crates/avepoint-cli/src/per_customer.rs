@@ -179,6 +179,9 @@ pub(crate) async fn run<C: Licensing>(
     if let Some(pb) = &progress {
         pb.finish_and_clear();
     }
+    if verbose > 0 {
+        diag!("{}", crate::throttling::summary(&calls.client.rate_limit()));
+    }
     drop(demo);
     result
 }

@@ -116,7 +116,7 @@ pub(crate) async fn run(args: SeatsArgs, verbose: u8) -> Result<Status, Fatal> {
         pb.finish_and_clear();
     }
     if verbose > 0 {
-        eprintln!("{}", crate::throttling::summary(&job.client.rate_limit()));
+        diag!("{}", crate::throttling::summary(&job.client.rate_limit()));
     }
     drop(demo);
     match recorder {

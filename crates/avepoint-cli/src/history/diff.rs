@@ -19,6 +19,7 @@ use serde::Serialize;
 use super::args::DiffArgs;
 use super::{Database, Failure, RunMeta, escaped};
 use crate::cli::OutputFormat;
+use crate::diag::diag;
 use crate::exit::{Fatal, Status};
 use crate::render::{CsvRecords, JsonArray, Table, cell, count};
 
@@ -232,9 +233,10 @@ fn diff(db: &Database, args: &DiffArgs) -> Result<u64, Failure> {
     };
     for run in [&from, &to] {
         if run.state != "complete" {
-            eprintln!(
+            diag!(
                 "warning: run {} is {}: only the pairs it reported successfully are compared",
-                run.id, run.state
+                run.id,
+                run.state
             );
         }
     }
@@ -328,7 +330,7 @@ fn not_compared(before: Option<&Pair>, from: i64, after: Option<&Pair>, to: i64)
         .into_iter()
         .flatten()
         .collect();
-    eprintln!(
+    diag!(
         "warning: not compared: customer {} {}: {}",
         escaped(&pair.customer_id),
         type_name(pair.tenant_type),

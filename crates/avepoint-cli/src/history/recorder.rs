@@ -28,6 +28,7 @@ use serde::Serialize;
 use super::location::DbLocation;
 use super::store::{self, RunState, to_sql_int};
 use crate::cli::{Endpoint, SeatsArgs};
+use crate::diag::diag;
 use crate::exit::{Fatal, Status};
 use crate::output::Sink;
 use crate::work::{CustomerRef, Target};
@@ -277,7 +278,7 @@ impl Recorder {
         } else {
             "the run could not be marked and stays `running`"
         };
-        eprintln!(
+        diag!(
             "error: could not record run {} in the history database {}: {e}; {marked} (the rows written before are kept)",
             self.run_id,
             self.path.display()

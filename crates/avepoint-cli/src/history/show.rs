@@ -11,6 +11,7 @@ use rusqlite::params;
 
 use super::args::ShowArgs;
 use super::{Database, Failure, RunMeta, escaped};
+use crate::diag::diag;
 use crate::exit::{Fatal, Status};
 use crate::output::{self, Layout, Sink};
 use crate::seats::describe;
@@ -65,7 +66,7 @@ fn show(db: &Database, args: &ShowArgs) -> Result<(), Failure> {
             .as_deref()
             .map(|e| format!(" ({})", escaped(e)))
             .unwrap_or_default();
-        eprintln!("warning: run {} {why}{error}", run.id);
+        diag!("warning: run {} {why}{error}", run.id);
     }
     let layout = layout(&run);
     let several_types = layout.types.len() > 1;
@@ -137,7 +138,7 @@ fn emit(sink: &mut dyn Sink, report: Report, run: i64, several_types: bool) -> R
     } else {
         let what = describe(&report.target, several_types);
         let error = escaped(report.error.as_deref().unwrap_or("unknown error"));
-        eprintln!("warning: customer {what} failed in run {run}: {error}");
+        diag!("warning: customer {what} failed in run {run}: {error}");
         Ok(())
     }
 }
