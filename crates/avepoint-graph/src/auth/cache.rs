@@ -167,7 +167,9 @@ impl TokenCache {
     ) -> Result<AccessToken, Error> {
         let _guard = self.refresh.lock().await;
         self.refusal()?;
-        if let Some(t) = self.cached().filter(|t| t.secret() != rejected.secret()) {
+        // Another call already replaced the rejected token (compared by issue, not by value:
+        // a service that issues the same string again must not cost a fetch per caller).
+        if let Some(t) = self.cached().filter(|t| !t.same_issue(rejected)) {
             return Ok(t);
         }
         self.fetch().await

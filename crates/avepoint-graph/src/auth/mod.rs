@@ -50,6 +50,12 @@ pub struct AccessToken {
 }
 
 impl AccessToken {
+    /// Whether `self` and `other` are clones of one issued token (not merely equal strings:
+    /// an identity service may hand out the same string twice).
+    pub(crate) fn same_issue(&self, other: &AccessToken) -> bool {
+        Arc::ptr_eq(&self.context, &other.context)
+    }
+
     /// A token that expires `lifetime` from now (`None`: never expires, e.g. a static token).
     pub fn new(value: impl Into<Secret>, lifetime: Option<Duration>) -> Self {
         Self {
