@@ -84,9 +84,12 @@ fn a_fleet_report_adapts_to_the_services_rate_limit() {
         "{}",
         r.stderr
     );
-    // A small share of the requests (the listing's pages and the 400 seats calls).
+    // A small share of the requests (the listing's pages and the 400 seats calls), beyond
+    // the first round trip: before any answer arrives, the 64 calls in flight meet a bucket
+    // of 10, and nothing can tell the client to slow down until the first 429 comes back.
+    let first_burst = 64 - 10;
     assert!(
-        counters.rate_limited * 10 < counters.api_requests,
+        counters.rate_limited <= first_burst + counters.api_requests / 10,
         "{counters:?}"
     );
 }
