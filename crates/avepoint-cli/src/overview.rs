@@ -17,7 +17,9 @@ use crate::work::CustomerRef;
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("types").required(true).multiple(false)))]
 pub(crate) struct OverviewArgs {
-    /// The tenant type: m365, salesforce, google, d365 (or 0..3).
+    /// The tenant type: m365, salesforce, google or d365, or its number 0..3. Also accepted,
+    /// in any case and with or without spaces, `-` or `_`: microsoft365, "Microsoft 365",
+    /// office365, o365 (0); sf (1); googleworkspace, gws (2); dynamics365, dynamics (3).
     #[arg(short = 't', long, value_name = "TYPE", group = "types")]
     pub(crate) tenant_type: Option<TenantType>,
 

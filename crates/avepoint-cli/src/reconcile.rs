@@ -61,7 +61,10 @@ impl ReconcileStatus {
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("types").required(false).multiple(false)))]
 pub(crate) struct ReconcileArgs {
-    /// Only this tenant type and its backup product: m365, salesforce, google, d365 (or 0..3).
+    /// Only this tenant type and its backup product: m365, salesforce, google or d365, or its
+    /// number 0..3. Also accepted,
+    /// in any case and with or without spaces, `-` or `_`: microsoft365, "Microsoft 365",
+    /// office365, o365 (0); sf (1); googleworkspace, gws (2); dynamics365, dynamics (3).
     #[arg(short = 't', long, value_name = "TYPE", group = "types")]
     pub(crate) tenant_type: Option<TenantType>,
 

@@ -211,7 +211,7 @@ pub(crate) fn validate_url(what: &str, s: &str) -> Result<Url, Error> {
     })?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::Config(format!(
-            "the {what} `{}` must not contain user info (`user:password@`): it would be sent and shown; configure credentials with Credentials instead",
+            "the {what} `{}` must not contain user info (a name, and maybe more, before `@`): it would be sent and shown; give the app's credentials separately instead",
             display_url(&url)
         )));
     }
