@@ -8,7 +8,7 @@ use clap::{ArgGroup, Args};
 use futures::future::try_join_all;
 use serde_json::json;
 
-use crate::per_customer::{Calls, Licensing, Rows, is_not_found};
+use crate::per_customer::{Calls, Licensing, Rows, found};
 use crate::rows::Column;
 use crate::selection::SelectionArgs;
 use crate::work::CustomerRef;
@@ -71,14 +71,10 @@ impl Licensing for Overview {
     ) -> Result<Rows, avepoint_graph::Error> {
         let skip_not_found = self.skip_not_found;
         let overviews = try_join_all(self.types.iter().map(|&t| async move {
-            match calls
+            let overview = calls
                 .call(calls.client.seat_overview(&customer.id, t))
-                .await
-            {
-                Ok(overview) => Ok(Some((t, overview))),
-                Err(e) if skip_not_found && is_not_found(&e) => Ok(None),
-                Err(e) => Err(e),
-            }
+                .await;
+            found(overview, skip_not_found).map(|o| o.map(|o| (t, o)))
         }))
         .await?;
         let rows = overviews

@@ -411,3 +411,16 @@ pub(crate) fn value<'a>(columns: &[Column], row: &'a Row, key: &str) -> Option<&
 pub(crate) fn is_not_found(e: &avepoint_graph::Error) -> bool {
     e.status() == Some(404)
 }
+
+/// `result`, with a `404 Not Found` answer turned into `None` when `skip_not_found` is set
+/// (the item does not exist for this customer); any other error stays an error.
+pub(crate) fn found<T>(
+    result: Result<T, avepoint_graph::Error>,
+    skip_not_found: bool,
+) -> Result<Option<T>, avepoint_graph::Error> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if skip_not_found && is_not_found(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}

@@ -7,7 +7,7 @@ use clap::{ArgGroup, Args};
 use futures::future::try_join_all;
 use serde_json::json;
 
-use crate::per_customer::{Calls, Licensing, Rows, is_not_found};
+use crate::per_customer::{Calls, Licensing, Rows, found};
 use crate::rows::Column;
 use crate::selection::SelectionArgs;
 use crate::work::CustomerRef;
@@ -79,14 +79,10 @@ impl Licensing for Products {
     ) -> Result<Rows, avepoint_graph::Error> {
         let skip_not_found = self.skip_not_found;
         let answers = try_join_all(self.products.iter().map(|&p| async move {
-            match calls
+            let seats = calls
                 .call(calls.client.product_seats(&customer.id, p))
-                .await
-            {
-                Ok(seats) => Ok(Some(seats)),
-                Err(e) if skip_not_found && is_not_found(&e) => Ok(None),
-                Err(e) => Err(e),
-            }
+                .await;
+            found(seats, skip_not_found)
         }))
         .await?;
         let rows = answers

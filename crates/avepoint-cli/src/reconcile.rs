@@ -11,7 +11,7 @@ use clap::{ArgGroup, Args, ValueEnum};
 use futures::future::try_join_all;
 use serde_json::json;
 
-use crate::per_customer::{Calls, Licensing, Rows, is_not_found, value};
+use crate::per_customer::{Calls, Licensing, Rows, found, is_not_found, value};
 use crate::rows::{Column, Footer, Row};
 use crate::selection::SelectionArgs;
 use crate::work::CustomerRef;
@@ -125,11 +125,7 @@ fn or_zero<T>(
     result: Result<T, avepoint_graph::Error>,
     count: impl FnOnce(T) -> u64,
 ) -> Result<u64, avepoint_graph::Error> {
-    match result {
-        Ok(v) => Ok(count(v)),
-        Err(e) if is_not_found(&e) => Ok(0),
-        Err(e) => Err(e),
-    }
+    Ok(found(result, true)?.map_or(0, count))
 }
 
 impl Licensing for Reconcile {

@@ -21,11 +21,10 @@ use avepoint_graph_raw::types::{
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
-use percent_encoding::percent_decode_str;
 
 use crate::dataset::{Customer, SeatFilter, SplitMix, TenantKind};
 use crate::demo::SCOPE_LICENSE_READ_ALL;
-use crate::request::{CUSTOMERS_PREFIX, authorize, customer_and_type};
+use crate::request::{authorize, customer_and_segment, customer_and_type, customer_id};
 use crate::responses::{api_error, json};
 use crate::server::Shared;
 
@@ -376,22 +375,11 @@ pub(crate) async fn product_seats(
     if let Err(response) = authorize(&shared, &headers, SCOPE_LICENSE_READ_ALL) {
         return *response;
     }
-    let rest = uri
-        .path()
-        .strip_prefix(CUSTOMERS_PREFIX)
-        .unwrap_or_default();
-    let mut segments = rest.split('/');
-    let (customer_id, raw_code) = match (segments.next(), segments.nth(2)) {
-        (Some(c), Some(p)) => (decode(c), decode(p)),
-        _ => return api_error(StatusCode::NOT_FOUND, "no such resource"),
+    let (customer_id, raw_code) = match customer_and_segment(&uri, 2) {
+        Ok(parsed) => parsed,
+        Err(response) => return *response,
     };
-    let Some(customer_id) = customer_id else {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "the customer id is not valid UTF-8",
-        );
-    };
-    let code = raw_code
+    let code = Some(raw_code)
         .filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|c| c.parse::<i64>().ok());
     let Some(code) = code else {
@@ -425,15 +413,9 @@ pub(crate) async fn services_of(
     if let Err(response) = authorize(&shared, &headers, SCOPE_LICENSE_READ_ALL) {
         return *response;
     }
-    let rest = uri
-        .path()
-        .strip_prefix(CUSTOMERS_PREFIX)
-        .unwrap_or_default();
-    let Some(customer_id) = rest.split('/').next().and_then(decode) else {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "the customer id is not valid UTF-8",
-        );
+    let customer_id = match customer_id(&uri) {
+        Ok(id) => id,
+        Err(response) => return *response,
     };
     match shared.dataset.customer(&customer_id) {
         Some(customer) => json(StatusCode::OK, &services(&customer)),
@@ -448,13 +430,6 @@ pub(crate) async fn get_only() -> Response {
         .headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static("GET"));
     response
-}
-
-fn decode(segment: &str) -> Option<String> {
-    percent_decode_str(segment)
-        .decode_utf8()
-        .ok()
-        .map(|s| s.into_owned())
 }
 
 fn customer_not_found(customer_id: &str) -> Response {

@@ -80,22 +80,65 @@ pub(crate) fn authorized_body(
     })
 }
 
-/// The customer id and tenant type of a matched
-/// `.../customers/{customerId}/3rd-party-products/type/{type}/...` route, from the raw path:
-/// the id is percent-decoded here, so `%2F` is a `/` of the id, not a path separator.
-/// A type that is not a decimal integer in `0..=3`, or an id that is not UTF-8, is a `400`.
-pub(crate) fn customer_and_type(uri: &Uri) -> Result<(String, TenantKind), Box<Response>> {
-    let rest = uri
-        .path()
-        .strip_prefix(CUSTOMERS_PREFIX)
-        .unwrap_or_default();
-    let mut segments = rest.split('/');
-    let (Some(raw_customer), Some(raw_type)) = (segments.next(), segments.nth(2)) else {
-        return Err(Box::new(api_error(
+/// The raw (still percent-encoded) customer id of a matched `.../customers/{customerId}/...`
+/// route and the segment `nth` places after it; a path without that segment is a `404`.
+fn raw_customer_and_segment(uri: &Uri, nth: usize) -> Result<(&str, &str), Box<Response>> {
+    let mut segments = customer_segments(uri);
+    match (segments.next(), segments.nth(nth)) {
+        (Some(customer), Some(segment)) => Ok((customer, segment)),
+        _ => Err(Box::new(api_error(
             StatusCode::NOT_FOUND,
             "no such resource",
-        )));
-    };
+        ))),
+    }
+}
+
+/// The path segments after `.../customers/`.
+fn customer_segments(uri: &Uri) -> std::str::Split<'_, char> {
+    uri.path()
+        .strip_prefix(CUSTOMERS_PREFIX)
+        .unwrap_or_default()
+        .split('/')
+}
+
+/// A percent-decoded customer id: decoded here, so `%2F` is a `/` of the id, not a path
+/// separator. An id that is not UTF-8 is a `400`.
+fn decode_customer(raw: &str) -> Result<String, Box<Response>> {
+    percent_decode_str(raw)
+        .decode_utf8()
+        .map(|id| id.into_owned())
+        .map_err(|_| {
+            Box::new(api_error(
+                StatusCode::BAD_REQUEST,
+                "the customer id is not valid UTF-8",
+            ))
+        })
+}
+
+/// The customer id of a matched `.../customers/{customerId}/...` route.
+pub(crate) fn customer_id(uri: &Uri) -> Result<String, Box<Response>> {
+    decode_customer(customer_segments(uri).next().unwrap_or_default())
+}
+
+/// The customer id of a matched `.../customers/{customerId}/...` route and the segment `nth`
+/// places after it (percent-decoded, lossily).
+pub(crate) fn customer_and_segment(
+    uri: &Uri,
+    nth: usize,
+) -> Result<(String, String), Box<Response>> {
+    let (customer, segment) = raw_customer_and_segment(uri, nth)?;
+    let customer = decode_customer(customer)?;
+    Ok((
+        customer,
+        percent_decode_str(segment).decode_utf8_lossy().into_owned(),
+    ))
+}
+
+/// The customer id and tenant type of a matched
+/// `.../customers/{customerId}/3rd-party-products/type/{type}/...` route, from the raw path.
+/// A type that is not a decimal integer in `0..=3`, or an id that is not UTF-8, is a `400`.
+pub(crate) fn customer_and_type(uri: &Uri) -> Result<(String, TenantKind), Box<Response>> {
+    let (raw_customer, raw_type) = raw_customer_and_segment(uri, 2)?;
     let raw_type = percent_decode_str(raw_type).decode_utf8_lossy();
     let kind = parse_type(&raw_type).ok_or_else(|| {
         Box::new(api_error(
@@ -105,15 +148,7 @@ pub(crate) fn customer_and_type(uri: &Uri) -> Result<(String, TenantKind), Box<R
             ),
         ))
     })?;
-    let customer = percent_decode_str(raw_customer)
-        .decode_utf8()
-        .map_err(|_| {
-            Box::new(api_error(
-                StatusCode::BAD_REQUEST,
-                "the customer id is not valid UTF-8",
-            ))
-        })?;
-    Ok((customer.into_owned(), kind))
+    Ok((decode_customer(raw_customer)?, kind))
 }
 
 /// A tenant type: ASCII digits only (no sign, no spaces), a value the spec's enum allows.
