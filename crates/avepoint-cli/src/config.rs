@@ -175,18 +175,17 @@ fn credentials(args: &ConnectionArgs, env: EnvLookup<'_>) -> Result<Credentials,
 
 /// Reads a secret from a file, dropping trailing line breaks; an empty secret is refused.
 pub(crate) fn read_secret_file(path: &Path, flag: &str) -> Result<Secret, Fatal> {
-    let bytes = avepoint_graph::body::read_file_capped(
-        path,
-        avepoint_graph::body::MAX_CREDENTIAL_FILE_BYTES,
-    )
-    .map_err(|e| Fatal::usage(format!("{flag}: could not read {}: {e}", path.display())))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Fatal::usage(format!("{flag}: {} is not UTF-8 text", path.display())))?;
-    let secret = text.trim_end_matches(['\n', '\r']);
+    let secret = Secret::from_file(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            Fatal::usage(format!("{flag}: {} is not UTF-8 text", path.display()))
+        } else {
+            Fatal::usage(format!("{flag}: could not read {}: {e}", path.display()))
+        }
+    })?;
     if secret.is_empty() {
         return Err(Fatal::usage(format!("{flag}: {} is empty", path.display())));
     }
-    Ok(Secret::new(secret))
+    Ok(secret)
 }
 
 #[cfg(test)]

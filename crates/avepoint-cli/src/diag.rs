@@ -8,7 +8,7 @@
 
 use std::io::Write as _;
 
-use avepoint_graph::escape::escape_control;
+use avepoint_graph::escape_control;
 
 /// Writes `message` and a line break to stderr, escaped; write errors are ignored.
 pub(crate) fn line(message: &str) {

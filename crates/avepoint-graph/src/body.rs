@@ -43,7 +43,7 @@ where
 
 /// Reads a whole file of at most `cap` bytes. A larger file (or an endless one such as
 /// `/dev/zero`) is refused after reading `cap + 1` bytes, with an error that names the cap.
-pub fn read_file_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_file_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
     let file = std::fs::File::open(path)?;
     if file.metadata().is_ok_and(|m| m.is_dir()) {
         return Err(std::io::Error::other("it is a directory"));

@@ -269,7 +269,7 @@ impl ClientBuilder {
 
     /// Adaptive client-side rate limiting (default on): after the first `429` or `503` the
     /// client paces its API requests, lowering the rate on each throttling response and
-    /// growing it back along the CUBIC curve (see [`crate::rate_limit`]). A client that is
+    /// growing it back along the CUBIC curve (see [rate limiting](crate#rate-limiting)). A client that is
     /// never throttled is never paced.
     pub fn adaptive_rate_limit(mut self, on: bool) -> Self {
         self.rate_limit.adaptive = on;

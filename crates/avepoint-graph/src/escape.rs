@@ -14,7 +14,7 @@ use std::borrow::Cow;
 /// breaks and `ESC` included), DEL, a Unicode line or paragraph separator, or a
 /// bidirectional override or isolate (which can make text display in another order than it
 /// is read).
-pub fn is_unsafe_char(c: char) -> bool {
+pub(crate) fn is_unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
@@ -22,12 +22,14 @@ pub fn is_unsafe_char(c: char) -> bool {
         )
 }
 
-/// `text` with every character of [`is_unsafe_char`] escaped the way Rust writes it (`\n`,
-/// `\r`, `\t`, `\u{1b}`); other text, backslashes included, unchanged. Borrows when there is
-/// nothing to escape.
+/// `text` with every character that must not reach a terminal or a log as is escaped the way
+/// Rust writes it (`\n`, `\r`, `\t`, `\u{1b}`): C0 and C1 control characters (line breaks and
+/// `ESC` included), DEL, Unicode line and paragraph separators, and bidirectional overrides
+/// and isolates (which can make text display in another order than it is read). Other text,
+/// backslashes included, is unchanged. Borrows when there is nothing to escape.
 ///
 /// ```
-/// use avepoint_graph::escape::escape_control;
+/// use avepoint_graph::escape_control;
 ///
 /// assert_eq!(escape_control("not found\nerror: all good"), "not found\\nerror: all good");
 /// assert_eq!(escape_control("\u{1b}[2Jcleared"), "\\u{1b}[2Jcleared");

@@ -73,22 +73,55 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! # Paging
+//!
+//! The paginated operations take `pageIndex` (from 1) and `pageSize` (1 to
+//! [`MAX_PAGE_SIZE`]) and answer one [`Page`] of items with the size of the whole result. A
+//! [`PageStream`] fetches page 1 when first polled, yields its items, and fetches the next page
+//! only once those are consumed; every page fetch is one call of the client, with its retries
+//! and its 401 refresh. An item already yielded (same key, e.g. the customer id) is skipped, so
+//! each appears once even when the list changes during the walk.
+//!
+//! The walk ends with [`Error::Paging`] (after the items already yielded) when the service
+//! misbehaves: it keeps repeating a page (the page is fetched again twice first), the walk
+//! would go past twice the pages the first `totalCount` needs (and never past
+//! [`DEFAULT_MAX_PAGES`] or the request's `max_pages`), or the time spent waiting for pages
+//! passes the walk's budget ([`DEFAULT_TIME_BUDGET`], [`PageStream::time_budget`]).
+//!
+//! # Rate limiting
+//!
+//! Every clone of a [`Client`] shares one client-side limiter:
+//!
+//! * **Hard cap** ([`ClientBuilder::max_requests_per_second`]): API requests are spaced at
+//!   least `1 / cap` apart, retries included.
+//! * **Adaptive** ([`ClientBuilder::adaptive_rate_limit`], on by default): nothing is paced
+//!   until the service answers `429` or `503`. Then the limiter paces every request of the
+//!   client at a send rate it lowers on each throttling response and grows back along the
+//!   CUBIC curve (β = 0.7, C = 0.4) toward the last rate that throttled, probing above it
+//!   later. [`Client::rate_limit`] tells what it did.
+//!
+//! Waits for the limiter count toward the call's deadline ([`RetryPolicy::deadline`]): a call
+//! whose slot would come after its deadline fails at once instead of waiting. Changes of the
+//! rate are traced at debug level (target `avepoint_graph::rate_limit`).
 
-pub mod auth;
-pub mod body;
+// Every public item has one path: the crate root. The modules are private; what a user
+// needs is re-exported below, and nothing else is reachable.
+mod auth;
+mod body;
 mod client;
 mod customers;
 mod environment;
-pub mod error;
-pub mod escape;
+mod error;
+mod escape;
 mod open_code;
 mod operation;
 mod overview;
-pub mod paging;
+mod paging;
 mod products;
-pub mod rate_limit;
+mod rate_limit;
 mod redact;
-pub mod retry;
+mod retry;
 mod seats_batch;
 mod services;
 mod types;
@@ -97,7 +130,7 @@ pub use auth::{
     AccessToken, CUSTOMERS_READ_SCOPE, ClientCertificate, Credentials, LICENSE_READ_SCOPE,
     MIN_TRUSTED_LIFETIME, REFUSAL_COOLDOWN, Secret, TokenProvider,
 };
-pub use body::DEFAULT_MAX_RESPONSE_BYTES;
+pub use body::{DEFAULT_MAX_RESPONSE_BYTES, MAX_CREDENTIAL_FILE_BYTES};
 pub use client::{
     Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     TenantUserSeatsRequest, USER_AGENT,
@@ -105,10 +138,15 @@ pub use client::{
 pub use customers::{Customer, CustomerTenant, CustomersRequest, JobStatus, ManagementMode};
 pub use environment::{DataCenter, Endpoints, redact_url_text};
 pub use error::{
-    ApiError, AuthenticationError, DisplayDuration, Error, GiveUpReason, Result, RetryLimit,
+    ApiError, AuthenticationError, BODY_SNIPPET_LIMIT, DisplayDuration, Error, GiveUpReason,
+    Result, RetryLimit,
 };
+pub use escape::escape_control;
 pub use overview::SeatOverview;
-pub use paging::{MAX_PAGE_SIZE, Page, PageStream};
+pub use paging::{
+    DEFAULT_MAX_PAGES, DEFAULT_MAX_TENANT_PAGES, DEFAULT_PAGE_SIZE, DEFAULT_TIME_BUDGET,
+    MAX_PAGE_SIZE, Page, PageStream,
+};
 pub use products::{ProductSeats, ProductType};
 pub use rate_limit::RateLimitStats;
 pub use retry::{RetryPolicy, Sleeper};

@@ -65,7 +65,7 @@ pub const DEFAULT_MAX_TENANT_PAGES: u32 = 1_000;
 pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(15 * 60);
 
 /// How many times a page that repeats earlier items is fetched again before the walk stops.
-pub const REPEATED_PAGE_REFETCHES: u32 = 2;
+pub(crate) const REPEATED_PAGE_REFETCHES: u32 = 2;
 
 /// One page of a paginated operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -131,7 +131,7 @@ pub trait Sleeper: Send + Sync + std::fmt::Debug {
 
 /// Sleeps with tokio's timer.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct TokioSleeper;
+pub(crate) struct TokioSleeper;
 
 impl Sleeper for TokioSleeper {
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {

@@ -28,7 +28,7 @@ use crate::error::Error;
 /// How long a client assertion is valid: 5 minutes, as azure_identity and .NET's
 /// IdentityModel issue them. A fresh assertion is made for every token request, so the
 /// lifetime only has to cover one request plus clock skew.
-pub const ASSERTION_LIFETIME: Duration = Duration::from_secs(300);
+pub(crate) const ASSERTION_LIFETIME: Duration = Duration::from_secs(300);
 
 /// The `client_assertion_type` of a JWT bearer client assertion (RFC 7523).
 pub(crate) const JWT_BEARER_ASSERTION_TYPE: &str =

@@ -18,7 +18,7 @@ mod secret;
 
 pub(crate) use cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
 pub use cache::{MIN_TRUSTED_LIFETIME, REFUSAL_COOLDOWN};
-pub use certificate::{ASSERTION_LIFETIME, ClientCertificate};
+pub use certificate::ClientCertificate;
 pub use credentials::Credentials;
 pub(crate) use identity::IdentityClient;
 pub(crate) use scoped::TokenCaches;
