@@ -274,35 +274,16 @@ mod tests {
     use avepoint_graph::{CustomerTenant, JobStatus, ManagementMode};
 
     fn customers() -> Vec<Customer> {
-        vec![
-            Customer {
-                id: "c1".into(),
-                organization: Some("Contoso; \"Ltd\"".into()),
-                owner_email: Some("admin@contoso.com".into()),
-                job_status: JobStatus::Working,
-                country_or_region: Some("US".into()),
-                management_mode: ManagementMode::PartnerManaged,
-                tenants: vec![
-                    CustomerTenant {
-                        id: "t1".into(),
-                        name: "contoso.onmicrosoft.com".into(),
-                    },
-                    CustomerTenant {
-                        id: "t2".into(),
-                        name: "contoso.my.salesforce.com".into(),
-                    },
-                ],
-            },
-            Customer {
-                id: "c2".into(),
-                organization: None,
-                owner_email: None,
-                job_status: JobStatus::Unknown(9),
-                country_or_region: None,
-                management_mode: ManagementMode::ToBeConfigured,
-                tenants: vec![],
-            },
-        ]
+        let mut contoso = Customer::new("c1", JobStatus::Working, ManagementMode::PartnerManaged);
+        contoso.organization = Some("Contoso; \"Ltd\"".into());
+        contoso.owner_email = Some("admin@contoso.com".into());
+        contoso.country_or_region = Some("US".into());
+        contoso.tenants = vec![
+            CustomerTenant::new("t1", "contoso.onmicrosoft.com"),
+            CustomerTenant::new("t2", "contoso.my.salesforce.com"),
+        ];
+        let unnamed = Customer::new("c2", JobStatus::Unknown(9), ManagementMode::ToBeConfigured);
+        vec![contoso, unnamed]
     }
 
     fn write(format: OutputFormat) -> String {

@@ -416,12 +416,7 @@ mod tests {
     use std::sync::Arc;
 
     fn seats(id: &str, name: &str, available: u64, assigned: u64) -> TenantSeats {
-        TenantSeats {
-            tenant_id: id.to_owned(),
-            tenant_name: name.to_owned(),
-            available_seats: available,
-            assigned_seats: assigned,
-        }
+        TenantSeats::new(id, name, available, assigned)
     }
 
     fn target(id: &str, organization: Option<&str>, tenant_type: TenantType) -> Target {

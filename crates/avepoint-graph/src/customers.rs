@@ -149,6 +149,7 @@ impl fmt::Display for ManagementMode {
 /// A third-party tenant of a customer, as the customers listing names it (no type, no seats:
 /// ask the seats reports for those).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct CustomerTenant {
     /// The ID of the tenant.
     pub id: String,
@@ -162,6 +163,7 @@ pub struct CustomerTenant {
 /// `countryOrRegion`, `managementMode`, `tenants`), like the spec's `PartnerCustomer`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "PartnerCustomer")]
+#[non_exhaustive]
 pub struct Customer {
     /// The ID of the customer: the `customer_id` of the seats reports.
     pub id: String,
@@ -183,7 +185,35 @@ pub struct Customer {
     pub tenants: Vec<CustomerTenant>,
 }
 
+impl CustomerTenant {
+    /// A tenant with its id and name.
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+        }
+    }
+}
+
 impl Customer {
+    /// A customer with the fields the service always sends; the optional ones are `None` and
+    /// `tenants` is empty (set them on the value: the fields are public).
+    pub fn new(
+        id: impl Into<String>,
+        job_status: JobStatus,
+        management_mode: ManagementMode,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            organization: None,
+            owner_email: None,
+            job_status,
+            country_or_region: None,
+            management_mode,
+            tenants: Vec::new(),
+        }
+    }
+
     /// The organization name, or the id when the service sent no name: what to show a person.
     pub fn display_name(&self) -> &str {
         self.organization

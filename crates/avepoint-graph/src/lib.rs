@@ -108,6 +108,7 @@
 // Every public item has one path: the crate root. The modules are private; what a user
 // needs is re-exported below, and nothing else is reachable.
 mod auth;
+mod auto_traits;
 mod body;
 mod client;
 mod customers;

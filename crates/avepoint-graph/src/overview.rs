@@ -14,6 +14,7 @@ const OPERATION: &str = "retrieve_customer_tenant_seat_overview";
 
 /// A customer's user seats of one tenant type, over all its tenants of that type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SeatOverview {
     /// The tenant type the service reported (the requested one when it sent none).
     #[serde(rename = "type")]

@@ -69,6 +69,7 @@ pub(crate) const REPEATED_PAGE_REFETCHES: u32 = 2;
 
 /// One page of a paginated operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct Page<T> {
     /// The items of this page, as the service sent them.
     pub items: Vec<T>,

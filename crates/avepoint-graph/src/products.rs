@@ -226,6 +226,7 @@ impl FromStr for ProductType {
 
 /// The user seats a customer holds of one AvePoint product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProductSeats {
     /// The product the service reported (the requested one when it sent none or sent a
     /// string that is not a number).

@@ -101,6 +101,7 @@ impl JsonSchema for ReportedTenantType {
 /// the same row as the `users` report.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "TenantSeatsBatchItem")]
+#[non_exhaustive]
 pub struct TenantSeatsRecord {
     /// The tenant type the service reported.
     #[serde(rename = "type")]

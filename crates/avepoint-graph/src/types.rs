@@ -37,6 +37,7 @@ impl ParseEnumError {
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(try_from = "i32", into = "i32")]
+#[non_exhaustive]
 pub enum TenantType {
     /// Microsoft 365 (`0`, short name `m365`).
     Microsoft365,
@@ -245,6 +246,7 @@ impl From<SeatStatus> for raw::LicenseAssignedStatus {
 /// so its JSON Schema is the spec's `TenantUserSeats` (a test keeps them in step).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "TenantUserSeats")]
+#[non_exhaustive]
 pub struct TenantSeats {
     /// The ID of the tenant.
     #[serde(rename = "id")]
@@ -261,6 +263,21 @@ pub struct TenantSeats {
 }
 
 impl TenantSeats {
+    /// A tenant with its seat counts (e.g. read back from your own store, or for a test).
+    pub fn new(
+        tenant_id: impl Into<String>,
+        tenant_name: impl Into<String>,
+        available_seats: u64,
+        assigned_seats: u64,
+    ) -> Self {
+        Self {
+            tenant_id: tenant_id.into(),
+            tenant_name: tenant_name.into(),
+            available_seats,
+            assigned_seats,
+        }
+    }
+
     /// Converts a raw record of `operation`; negative counts (which the spec forbids) are a
     /// decode error.
     pub(crate) fn from_raw(

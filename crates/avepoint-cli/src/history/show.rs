@@ -94,12 +94,12 @@ fn show(db: &Database, args: &ShowArgs) -> Result<(), Failure> {
         let tenant_id: Option<String> = row.get(6).map_err(|e| db.failed(&e))?;
         if let (Some(report), Some(tenant_id)) = (current.as_mut(), tenant_id) {
             let seats = (|| {
-                Ok::<_, rusqlite::Error>(TenantSeats {
+                Ok::<_, rusqlite::Error>(TenantSeats::new(
                     tenant_id,
-                    tenant_name: row.get(7)?,
-                    available_seats: row.get::<_, i64>(8)?.max(0).unsigned_abs(),
-                    assigned_seats: row.get::<_, i64>(9)?.max(0).unsigned_abs(),
-                })
+                    row.get::<_, String>(7)?,
+                    row.get::<_, i64>(8)?.max(0).unsigned_abs(),
+                    row.get::<_, i64>(9)?.max(0).unsigned_abs(),
+                ))
             })()
             .map_err(|e| db.failed(&e))?;
             report.tenants.push(seats);
