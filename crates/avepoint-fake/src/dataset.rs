@@ -793,30 +793,12 @@ impl Generated {
     fn customer_id(self, i: u64) -> String {
         let p = feistel(i, self.seed, false);
         let tail = mix(self.seed ^ p ^ 0x9e37_79b9_7f4a_7c15);
-        format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            p >> 32,
-            (p >> 16) & 0xffff,
-            p & 0xffff,
-            tail >> 48,
-            tail & 0xffff_ffff_ffff
-        )
+        uuid::Uuid::from_u64_pair(p, tail).to_string()
     }
 
     /// The index whose id is `id`, if `id` is one of the generated ids.
     fn index_of(self, id: &str) -> Option<u64> {
-        let b = id.as_bytes();
-        if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
-            return None;
-        }
-        let head: String = [&id[0..8], &id[9..13], &id[14..18]].concat();
-        if !head
-            .bytes()
-            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
-        {
-            return None;
-        }
-        let p = u64::from_str_radix(&head, 16).ok()?;
+        let (p, _) = uuid::Uuid::try_parse(id).ok()?.as_u64_pair();
         let i = feistel(p, self.seed, true);
         (i < self.count && self.customer_id(i) == id).then_some(i)
     }
@@ -898,16 +880,14 @@ fn pick<'a>(rng: &mut SplitMix, items: &[&'a str]) -> &'a str {
         .unwrap_or_default()
 }
 
-/// A version-4-shaped GUID from 128 random bits.
+/// A version-4 GUID from 128 random bits (seeded, so the data set is reproducible).
 fn guid(a: u64, b: u64) -> String {
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0x0fff,
-        ((b >> 48) & 0x3fff) | 0x8000,
-        b & 0xffff_ffff_ffff
-    )
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&a.to_be_bytes());
+    bytes[8..].copy_from_slice(&b.to_be_bytes());
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 /// The SplitMix64 finalizer: a fixed, well-mixing bijection on `u64`.
@@ -958,6 +938,14 @@ impl SplitMix {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tenant_ids_are_version_4_guids_of_their_bits() {
+        let id = guid(0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210);
+        assert_eq!(id, "01234567-89ab-4def-bedc-ba9876543210");
+        let parsed = uuid::Uuid::try_parse(&id).expect("a GUID");
+        assert_eq!(parsed.get_version(), Some(uuid::Version::Random));
+    }
 
     #[test]
     fn feistel_is_a_bijection() {

@@ -82,14 +82,18 @@ fn change_once(customer: &mut Customer, r: u64) {
         6 => {
             let kind = customer.tenants[pick].kind;
             let base = customer.tenants[pick].name.clone();
-            let id = format!(
-                "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
-                rng.next() >> 32,
-                rng.next() & 0xffff,
-                rng.next() & 0x0fff,
-                rng.next() & 0x0fff,
-                rng.next() & 0xffff_ffff_ffff
-            );
+            // A version-4 GUID from five draws (the draws keep revisions reproducible).
+            let (d1, d2, d3, d4, d5) = (rng.next(), rng.next(), rng.next(), rng.next(), rng.next());
+            let mut tail = [0u8; 8];
+            tail[..2].copy_from_slice(&(0xa000 | (d4 & 0x0fff) as u16).to_be_bytes());
+            tail[2..].copy_from_slice(&d5.to_be_bytes()[2..]);
+            let id = uuid::Uuid::from_fields(
+                (d1 >> 32) as u32,
+                d2 as u16,
+                0x4000 | (d3 & 0x0fff) as u16,
+                &tail,
+            )
+            .to_string();
             let name = match kind {
                 TenantKind::Microsoft365 | TenantKind::Google => format!("new{r}-{base}"),
                 TenantKind::Salesforce | TenantKind::Dynamics365 => format!("sandbox{r}-{base}"),

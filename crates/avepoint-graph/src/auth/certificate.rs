@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rsa::pkcs1::DecodeRsaPrivateKey as _;
 use rsa::pkcs8::{DecodePrivateKey as _, DecodePublicKey as _};
 use rsa::sha2::Sha256;
@@ -61,13 +61,6 @@ impl fmt::Debug for ClientCertificate {
             .field("thumbprint_sha1", &self.thumbprint_sha1_hex())
             .finish_non_exhaustive()
     }
-}
-
-/// One `-----BEGIN <label>-----` block of a PEM text.
-struct PemBlock {
-    label: String,
-    der: Vec<u8>,
-    encrypted_headers: bool,
 }
 
 impl ClientCertificate {
@@ -333,7 +326,7 @@ impl ClientCertificate {
             aud: audience,
             iss: client_id,
             sub: client_id,
-            jti: &random_uuid_v4(),
+            jti: &uuid::Uuid::new_v4().to_string(),
             iat,
             nbf: iat,
             exp: iat + ASSERTION_LIFETIME.as_secs(),
@@ -382,72 +375,32 @@ fn base64_json<T: Serialize>(value: &T) -> Result<String, Error> {
     Ok(URL_SAFE_NO_PAD.encode(json))
 }
 
-/// A random UUID (version 4, RFC 9562) as lowercase hex with dashes.
-fn random_uuid_v4() -> String {
-    let mut bytes = rand::random::<[u8; 16]>();
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Splits a PEM text into its blocks. `what` names the input in error messages.
-fn parse_pem(text: &str, what: &str) -> Result<Vec<PemBlock>, Error> {
-    let mut blocks = Vec::new();
-    let mut current: Option<(String, String, bool)> = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if let Some((label, body, encrypted)) = &mut current {
-            if let Some(end) = line
-                .strip_prefix("-----END ")
-                .and_then(|l| l.strip_suffix("-----"))
-            {
-                if end != label.as_str() {
-                    return Err(Error::Config(format!(
-                        "the {what} PEM is malformed: a `BEGIN {label}` block ends with `END {end}`; check that the file is not truncated or mixed up"
-                    )));
-                }
-                let der = STANDARD.decode(body.as_bytes()).map_err(|_| {
-                    Error::Config(format!(
-                        "the {what} PEM is malformed: the `{label}` block is not valid base64; check that the file is not truncated or corrupted"
-                    ))
-                })?;
-                blocks.push(PemBlock {
-                    label: std::mem::take(label),
-                    der,
-                    encrypted_headers: *encrypted,
-                });
-                current = None;
-            } else if line.contains(':') {
-                // RFC 1421 headers, e.g. `Proc-Type: 4,ENCRYPTED` of an encrypted PKCS#1 key.
-                if line.contains("ENCRYPTED") {
-                    *encrypted = true;
-                }
-            } else {
-                body.push_str(line);
-            }
-        } else if let Some(label) = line
-            .strip_prefix("-----BEGIN ")
-            .and_then(|l| l.strip_suffix("-----"))
-        {
-            current = Some((label.to_owned(), String::new(), false));
-        }
-    }
-    if let Some((label, _, _)) = current {
-        return Err(Error::Config(format!(
-            "the {what} PEM is malformed: the `BEGIN {label}` block has no END line; check that the file is not truncated"
-        )));
+/// Splits a PEM text into its blocks (text outside them is ignored). `what` names the input
+/// in error messages, which never quote the text: a block's body is key material.
+fn parse_pem(text: &str, what: &str) -> Result<Vec<pem::Pem>, Error> {
+    let malformed = |problem: &str| {
+        Error::Config(format!(
+            "the {what} PEM is malformed: {problem}; check that the file is not truncated, corrupted or mixed up"
+        ))
+    };
+    let blocks = pem::parse_many(text).map_err(|e| match e {
+        pem::PemError::MismatchedTags(begin, end) => malformed(&format!(
+            "a `BEGIN {}` block ends with `END {}`",
+            begin.escape_debug(),
+            end.escape_debug()
+        )),
+        pem::PemError::InvalidData(_) => malformed("a block is not valid base64"),
+        pem::PemError::InvalidHeader(_) => malformed("a block has a line that is neither a header nor base64 (a blank line inside the block?)"),
+        pem::PemError::NotUtf8(_) => malformed("a block is not UTF-8 text"),
+        _ => malformed("a block has no label or is not framed by BEGIN and END lines"),
+    })?;
+    // `parse_many` stops at a BEGIN line that no END line follows instead of failing.
+    if text.matches("-----BEGIN ").count() > blocks.len() {
+        return Err(malformed("a `BEGIN` line has no END line"));
     }
     if blocks.is_empty() {
         return Err(Error::Config(format!(
@@ -458,17 +411,22 @@ fn parse_pem(text: &str, what: &str) -> Result<Vec<PemBlock>, Error> {
 }
 
 /// The first private key among the blocks, if any.
-fn key_from_pem_blocks(blocks: &[PemBlock]) -> Result<Option<rsa::PrivateKey>, Error> {
+fn key_from_pem_blocks(blocks: &[pem::Pem]) -> Result<Option<rsa::PrivateKey>, Error> {
     for block in blocks {
-        match block.label.as_str() {
-            "PRIVATE KEY" => return key_from_pkcs8_der(&block.der).map(Some),
-            "RSA PRIVATE KEY" if block.encrypted_headers => {
+        // RFC 1421 headers (`Proc-Type: 4,ENCRYPTED`) mark an encrypted PKCS#1 key.
+        let encrypted = block
+            .headers()
+            .get("Proc-Type")
+            .is_some_and(|v| v.contains("ENCRYPTED"));
+        match block.tag() {
+            "PRIVATE KEY" => return key_from_pkcs8_der(block.contents()).map(Some),
+            "RSA PRIVATE KEY" if encrypted => {
                 return Err(Error::Config(
                     "the RSA private key is encrypted (Proc-Type: 4,ENCRYPTED); decrypt it (`openssl rsa -in key.pem -out key-plain.pem`) or use a password-protected .pfx with ClientCertificate::from_pkcs12".to_owned(),
                 ));
             }
             "RSA PRIVATE KEY" => {
-                return rsa::PrivateKey::from_pkcs1_der(&block.der).map(Some).map_err(|e| {
+                return rsa::PrivateKey::from_pkcs1_der(block.contents()).map(Some).map_err(|e| {
                     Error::Config(format!(
                         "the `RSA PRIVATE KEY` block is not a valid PKCS#1 RSA key ({e}); check that the file is not corrupted"
                     ))
@@ -482,7 +440,7 @@ fn key_from_pem_blocks(blocks: &[PemBlock]) -> Result<Option<rsa::PrivateKey>, E
             "EC PRIVATE KEY" | "OPENSSH PRIVATE KEY" | "DSA PRIVATE KEY" => {
                 return Err(Error::Config(format!(
                     "the private key is a `{}`, but the identity service needs an RSA key (RS256 assertions); create an RSA certificate (e.g. `openssl req -x509 -newkey rsa:2048 ...`)",
-                    block.label
+                    block.tag()
                 )));
             }
             _ => {}
@@ -511,11 +469,11 @@ fn key_from_pkcs8_der(der: &[u8]) -> Result<rsa::PrivateKey, Error> {
     })
 }
 
-fn certs_from_pem_blocks(blocks: &[PemBlock]) -> Vec<Vec<u8>> {
+fn certs_from_pem_blocks(blocks: &[pem::Pem]) -> Vec<Vec<u8>> {
     blocks
         .iter()
-        .filter(|b| b.label == "CERTIFICATE" || b.label == "X509 CERTIFICATE")
-        .map(|b| b.der.clone())
+        .filter(|b| b.tag() == "CERTIFICATE" || b.tag() == "X509 CERTIFICATE")
+        .map(|b| b.contents().to_vec())
         .collect()
 }
 
@@ -775,6 +733,53 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn malformed_pem_gets_a_typed_error_without_key_material() {
+        let body: Vec<&str> = DEMO_KEY
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let no_key_material = |message: &str| {
+            for line in &body {
+                assert!(!message.contains(line), "key material in {message}");
+            }
+        };
+
+        // A legacy encrypted PKCS#1 key is recognised by its RFC 1421 headers.
+        let legacy = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\n{}\n-----END RSA PRIVATE KEY-----\n",
+            body.join("\n")
+        );
+        let message = config_message(ClientCertificate::from_pem(&legacy, DEMO_CERT));
+        assert!(message.contains("Proc-Type: 4,ENCRYPTED"), "{message}");
+        no_key_material(&message);
+
+        // A key block closed by another label.
+        let mixed = DEMO_KEY.replace("END PRIVATE KEY", "END CERTIFICATE");
+        let message = config_message(ClientCertificate::from_pem(&mixed, DEMO_CERT));
+        assert!(
+            message.contains("`BEGIN PRIVATE KEY` block ends with `END CERTIFICATE`"),
+            "{message}"
+        );
+        no_key_material(&message);
+
+        // A body that is not base64, and one split by a blank line.
+        let corrupted = DEMO_KEY.replacen(body[1], &format!("{}!*", &body[1][2..]), 1);
+        let message = config_message(ClientCertificate::from_pem(&corrupted, DEMO_CERT));
+        assert!(message.contains("not valid base64"), "{message}");
+        no_key_material(&message);
+        let split = DEMO_KEY.replacen(body[3], &format!("\n{}", body[3]), 1);
+        let message = config_message(ClientCertificate::from_pem(&split, DEMO_CERT));
+        assert!(message.contains("malformed"), "{message}");
+        no_key_material(&message);
+
+        // Text around the blocks (as `openssl x509 -text` writes it) is ignored.
+        let annotated = format!(
+            "Bag Attributes\n    friendlyName: demo\n{DEMO_KEY}\nsubject=CN = demo\n{DEMO_CERT}"
+        );
+        assert_is_demo(&ClientCertificate::from_pem_bundle(&annotated).expect("annotated bundle"));
+    }
+
+    #[test]
     fn thumbprint_x5t_and_kid_are_the_sha1_of_the_certificate() {
         let cert = ClientCertificate::from_pem(DEMO_KEY, DEMO_CERT).expect("loads");
         let expected = reference_thumbprint();
@@ -830,12 +835,11 @@ pub(crate) mod tests {
         (decode(parts[0]), decode(parts[1]))
     }
 
+    /// A random (version 4) UUID in its hyphenated lowercase form.
     fn is_uuid_v4(s: &str) -> bool {
-        let groups: Vec<&str> = s.split('-').collect();
-        groups.iter().map(|g| g.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
-            && s.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
-            && groups[2].starts_with('4')
-            && matches!(groups[3].chars().next(), Some('8' | '9' | 'a' | 'b'))
+        uuid::Uuid::try_parse(s).is_ok_and(|u| {
+            u.get_version() == Some(uuid::Version::Random) && u.hyphenated().to_string() == s
+        })
     }
 
     #[test]
@@ -910,12 +914,5 @@ pub(crate) mod tests {
                 .expect("signs");
             let _ = verify_assertion(&jwt, &public_key);
         }
-    }
-
-    #[test]
-    fn uuids_are_version_4() {
-        let a = random_uuid_v4();
-        assert!(is_uuid_v4(&a), "{a}");
-        assert_ne!(a, random_uuid_v4());
     }
 }
