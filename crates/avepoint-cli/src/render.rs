@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
+use unicode_width::UnicodeWidthStr as _;
 
 /// A JSON array written element by element: `[`, then one element per line, then `]`, so
 /// a consumer sees elements as they come and memory does not grow with their number.
@@ -90,6 +91,7 @@ fn csv_error(e: csv::Error) -> io::Error {
 }
 
 /// Text in aligned columns, for people: a header row, then rows; numbers right-aligned.
+/// Columns are aligned by display width, so wide characters (CJK, emoji) take two cells.
 pub(crate) struct Table {
     rows: Vec<Vec<String>>,
     right: Vec<bool>,
@@ -115,7 +117,7 @@ impl Table {
         let mut widths = vec![0usize; columns];
         for row in &self.rows {
             for (w, v) in widths.iter_mut().zip(row) {
-                *w = (*w).max(v.chars().count());
+                *w = (*w).max(v.width());
             }
         }
         for row in &self.rows {
@@ -124,7 +126,7 @@ impl Table {
                 if i > 0 {
                     line.push_str("  ");
                 }
-                let pad = widths[i] - v.chars().count();
+                let pad = widths[i].saturating_sub(v.width());
                 if self.right.get(i).copied().unwrap_or(false) {
                     line.extend(std::iter::repeat_n(' ', pad));
                     line.push_str(v);
@@ -139,21 +141,11 @@ impl Table {
     }
 }
 
-/// Makes a value safe for one table cell: control characters (line breaks, escapes) are
-/// shown escaped so they cannot break the layout or drive the terminal.
+/// Makes a value safe for one table cell: control characters (line breaks, escapes), line
+/// separators and bidirectional overrides are shown escaped so they cannot break the layout,
+/// reorder the text or drive the terminal.
 pub(crate) fn cell(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_owned();
-    }
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    avepoint_graph::escape_control(s).into_owned()
 }
 
 /// `n thing` or `n things`.
@@ -198,6 +190,28 @@ pub(crate) mod tests {
             out.text(),
             "A             NUM\nx\\ny            1\nlong value  12345\n"
         );
+    }
+
+    #[test]
+    fn wide_characters_are_aligned_by_display_width() {
+        let mut t = Table::new(&["TENANT", "SEATS"], &[false, true]);
+        t.push(vec![cell("東京テナント"), "5".into()]);
+        t.push(vec![cell("contoso"), "12".into()]);
+        t.push(vec![cell("🚀 rocket"), "7".into()]);
+        let out = Shared::default();
+        t.write_to(&mut out.clone()).expect("written");
+        assert_eq!(
+            out.text(),
+            "TENANT        SEATS\n東京テナント      5\ncontoso          12\n🚀 rocket         7\n"
+        );
+        // Every line ends in the same terminal column.
+        let widths: Vec<usize> = out.text().lines().map(|l| l.width()).collect();
+        assert_eq!(widths, [19, 19, 19, 19]);
+    }
+
+    #[test]
+    fn cells_escape_bidirectional_overrides() {
+        assert_eq!(cell("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
     }
 
     #[test]
