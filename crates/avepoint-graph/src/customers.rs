@@ -11,7 +11,6 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use avepoint_graph_raw::types as raw;
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tracing::Instrument as _;
 
@@ -148,7 +147,7 @@ impl fmt::Display for ManagementMode {
 
 /// A third-party tenant of a customer, as the customers listing names it (no type, no seats:
 /// ask the seats reports for those).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomerTenant {
     /// The ID of the tenant.
@@ -161,8 +160,7 @@ pub struct CustomerTenant {
 ///
 /// Serialises with the wire names (`id`, `organization`, `ownerEmail`, `jobStatus`,
 /// `countryOrRegion`, `managementMode`, `tenants`), like the spec's `PartnerCustomer`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "PartnerCustomer")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Customer {
     /// The ID of the customer: the `customer_id` of the seats reports.

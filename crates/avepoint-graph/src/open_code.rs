@@ -3,7 +3,8 @@
 //! `Unknown(code)`, so a value this version does not know is kept instead of refused.
 
 /// Implements, for a code enum with an `Unknown($int)` variant: `code`, `from_code`,
-/// `is_known`, `From<$int>`/`Into<$int>` and an integer JSON Schema.
+/// `is_known` and `From<$int>`/`Into<$int>`. The schema name and description document the
+/// code at the call site (the spec's component name and its values).
 macro_rules! open_code_enum {
     ($name:ident : $int:ty, $schema_name:literal, $description:literal, [$($variant:ident = $code:literal),+ $(,)?]) => {
         impl $name {
@@ -39,21 +40,6 @@ macro_rules! open_code_enum {
         impl From<$name> for $int {
             fn from(value: $name) -> $int {
                 value.code()
-            }
-        }
-
-        impl ::schemars::JsonSchema for $name {
-            fn schema_name() -> ::std::borrow::Cow<'static, str> {
-                ::std::borrow::Cow::Borrowed($schema_name)
-            }
-
-            fn json_schema(_generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                let format = if <$int>::BITS == 64 { "int64" } else { "int32" };
-                ::schemars::json_schema!({
-                    "type": "integer",
-                    "format": format,
-                    "description": $description,
-                })
             }
         }
     };

@@ -41,7 +41,6 @@ use std::time::{Duration, Instant};
 
 use futures::Stream;
 use futures::future::BoxFuture;
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
@@ -68,7 +67,7 @@ pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(15 * 60);
 pub(crate) const REPEATED_PAGE_REFETCHES: u32 = 2;
 
 /// One page of a paginated operation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Page<T> {
     /// The items of this page, as the service sent them.

@@ -6,13 +6,11 @@
 //! Each record carries the tenant type the service reports ([`ReportedTenantType`]), which
 //! keeps a type this version does not know instead of failing.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use avepoint_graph_raw::types as raw;
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tracing::Instrument as _;
 
@@ -80,27 +78,12 @@ impl fmt::Display for ReportedTenantType {
     }
 }
 
-impl JsonSchema for ReportedTenantType {
-    fn schema_name() -> Cow<'static, str> {
-        Cow::Borrowed("ReportedTenantType")
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "integer",
-            "format": "int32",
-            "description": "The tenant type: 0 Microsoft 365, 1 Salesforce, 2 Google, 3 Dynamics 365; other values may be added.",
-        })
-    }
-}
-
 /// One tenant and its user seats, from the paginated report.
 ///
 /// Serialises with the wire names (`type`, `tenantId`, `tenantName`, `availableUserSeat`,
 /// `assignedUserSeat`), like the spec's `TenantSeatsBatchItem`. [`TenantSeats::from`] gives
 /// the same row as the `users` report.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "TenantSeatsBatchItem")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TenantSeatsRecord {
     /// The tenant type the service reported.

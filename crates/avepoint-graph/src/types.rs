@@ -7,7 +7,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use avepoint_graph_raw::types as raw;
@@ -33,9 +32,7 @@ impl ParseEnumError {
 }
 
 /// The kind of third-party tenant a customer has (the path parameter `type`).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "i32", into = "i32")]
 #[non_exhaustive]
 pub enum TenantType {
@@ -158,7 +155,7 @@ impl From<TenantType> for raw::TenantType {
 }
 
 /// Which user seats to report (the body field `licenseAssignedStatus`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "i32", into = "i32")]
 pub enum SeatStatus {
     /// Available user seats (`0`, short name `available`).
@@ -243,9 +240,8 @@ impl From<SeatStatus> for raw::LicenseAssignedStatus {
 /// One tenant of a customer and its user seats.
 ///
 /// Serialises with the wire names (`id`, `name`, `availableUserSeat`, `assignedUserSeat`),
-/// so its JSON Schema is the spec's `TenantUserSeats` (a test keeps them in step).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "TenantUserSeats")]
+/// like the spec's `TenantUserSeats` (a test keeps them in step).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TenantSeats {
     /// The ID of the tenant.
