@@ -39,7 +39,7 @@ pub(crate) const JWT_BEARER_ASSERTION_TYPE: &str =
 ///
 /// Load it with [`ClientCertificate::from_pem`], [`ClientCertificate::from_pem_bundle`],
 /// [`ClientCertificate::from_pkcs12`] or [`ClientCertificate::from_file`], then hand it to
-/// [`Credentials::certificate`](crate::auth::Credentials::certificate). Register the
+/// [`Credentials::certificate`](crate::Credentials::certificate). Register the
 /// certificate (not the key) with the app in Elements (Settings > API app registration).
 ///
 /// `Debug` shows the subject and the SHA-1 thumbprint only, never key material.
