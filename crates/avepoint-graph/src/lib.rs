@@ -102,17 +102,17 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     TenantUserSeatsRequest, USER_AGENT,
 };
-pub use customers::{Customer, CustomerTenant, CustomersRequest, JobStatus, ManagementMode};
+pub use customers::{Customer, CustomerTenant, CustomersListing, JobStatus, ManagementMode};
 pub use environment::{DataCenter, Endpoints, redact_url_text};
 pub use error::{
     ApiError, AuthenticationError, DisplayDuration, Error, GiveUpReason, Result, RetryLimit,
 };
 pub use overview::SeatOverview;
-pub use paging::{MAX_PAGE_SIZE, Page, PageStream};
+pub use paging::{MAX_PAGE_SIZE, Page, PageStream, PagedOperation, PagedRequest};
 pub use products::{ProductSeats, ProductType};
 pub use rate_limit::RateLimitStats;
 pub use retry::{RetryPolicy, Sleeper};
-pub use seats_batch::{ReportedTenantType, TenantSeatsBatchRequest, TenantSeatsRecord};
+pub use seats_batch::{ReportedTenantType, TenantSeatsBatch, TenantSeatsRecord};
 pub use services::{
     Capacity, CustomerServices, NOT_APPLICABLE, ServiceField, ServiceProduct, UnparsableField,
 };
