@@ -15,59 +15,38 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{Client, OperationScopes};
 use crate::error::{CUSTOMERS_OPERATION, Error};
-use crate::open_code::open_code_enum;
+use crate::open_code::open_code_schema;
 use crate::paging::{DEFAULT_MAX_PAGES, Paged, PagedOperation, PagedRequest, sealed};
 
-/// The status of a customer's backup jobs (`jobStatus`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "i32", into = "i32")]
-#[non_exhaustive]
-pub enum JobStatus {
-    /// `0` - N/A.
-    NotApplicable,
-    /// `1` - Working.
-    Working,
-    /// `2` - Failed.
-    Failed,
-    /// `3` - Waiting for configuration.
-    WaitingForConfiguration,
-    /// `4` - Multiple issues found.
-    MultipleIssuesFound,
-    /// `5` - Finished with exception.
-    FinishedWithException,
-    /// `6` - No backup updates.
-    NoBackupUpdates,
-    /// A code this version does not know (the service added a status).
-    Unknown(i32),
+avepoint_graph_raw::open_code! {
+    /// The status of a customer's backup jobs (`jobStatus`): the statuses this version
+    /// knows, or `Unknown(code)` for one the service added.
+    #[non_exhaustive]
+    pub enum JobStatus: i32 {
+        /// `0` - N/A.
+        NotApplicable = 0,
+        /// `1` - Working.
+        Working = 1,
+        /// `2` - Failed.
+        Failed = 2,
+        /// `3` - Waiting for configuration.
+        WaitingForConfiguration = 3,
+        /// `4` - Multiple issues found.
+        MultipleIssuesFound = 4,
+        /// `5` - Finished with exception.
+        FinishedWithException = 5,
+        /// `6` - No backup updates.
+        NoBackupUpdates = 6,
+    }
 }
 
-open_code_enum!(
+open_code_schema!(
     JobStatus: i32,
     "JobStatus",
-    "The status of the customer's backup jobs: 0 N/A, 1 Working, 2 Failed, 3 Waiting for configuration, 4 Multiple issues found, 5 Finished with exception, 6 No backup updates; other values may be added.",
-    [
-        NotApplicable = 0,
-        Working = 1,
-        Failed = 2,
-        WaitingForConfiguration = 3,
-        MultipleIssuesFound = 4,
-        FinishedWithException = 5,
-        NoBackupUpdates = 6,
-    ]
+    "The status of the customer's backup jobs: 0 N/A, 1 Working, 2 Failed, 3 Waiting for configuration, 4 Multiple issues found, 5 Finished with exception, 6 No backup updates; other values may be added."
 );
 
 impl JobStatus {
-    /// Every known status, in code order.
-    pub const KNOWN: [JobStatus; 7] = [
-        Self::NotApplicable,
-        Self::Working,
-        Self::Failed,
-        Self::WaitingForConfiguration,
-        Self::MultipleIssuesFound,
-        Self::FinishedWithException,
-        Self::NoBackupUpdates,
-    ];
-
     /// The label AvePoint uses (`N/A`, `Working`, ...); `unknown` for an unknown code.
     pub fn label(self) -> &'static str {
         match self {
@@ -93,36 +72,27 @@ impl fmt::Display for JobStatus {
     }
 }
 
-/// Who manages a customer's services (`managementMode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "i32", into = "i32")]
-#[non_exhaustive]
-pub enum ManagementMode {
-    /// `0` - Customer-managed.
-    CustomerManaged,
-    /// `1` - Partner-managed.
-    PartnerManaged,
-    /// `2` - To be configured.
-    ToBeConfigured,
-    /// A code this version does not know (the service added a mode).
-    Unknown(i32),
+avepoint_graph_raw::open_code! {
+    /// Who manages a customer's services (`managementMode`): the modes this version knows,
+    /// or `Unknown(code)` for one the service added.
+    #[non_exhaustive]
+    pub enum ManagementMode: i32 {
+        /// `0` - Customer-managed.
+        CustomerManaged = 0,
+        /// `1` - Partner-managed.
+        PartnerManaged = 1,
+        /// `2` - To be configured.
+        ToBeConfigured = 2,
+    }
 }
 
-open_code_enum!(
+open_code_schema!(
     ManagementMode: i32,
     "ManagementMode",
-    "Who manages the customer's services: 0 customer-managed, 1 partner-managed, 2 to be configured; other values may be added.",
-    [CustomerManaged = 0, PartnerManaged = 1, ToBeConfigured = 2]
+    "Who manages the customer's services: 0 customer-managed, 1 partner-managed, 2 to be configured; other values may be added."
 );
 
 impl ManagementMode {
-    /// Every known mode, in code order.
-    pub const KNOWN: [ManagementMode; 3] = [
-        Self::CustomerManaged,
-        Self::PartnerManaged,
-        Self::ToBeConfigured,
-    ];
-
     /// The label (`Customer-managed`, ...); `unknown` for an unknown code.
     pub fn label(self) -> &'static str {
         match self {

@@ -112,11 +112,11 @@ pub use paging::{MAX_PAGE_SIZE, Page, PageStream, PagedOperation, PagedRequest};
 pub use products::{ProductSeats, ProductType};
 pub use rate_limit::RateLimitStats;
 pub use retry::{RetryPolicy, Sleeper};
-pub use seats_batch::{ReportedTenantType, TenantSeatsBatch, TenantSeatsRecord};
+pub use seats_batch::{TenantSeatsBatch, TenantSeatsRecord};
 pub use services::{
     Capacity, CustomerServices, NOT_APPLICABLE, ServiceField, ServiceProduct, UnparsableField,
 };
-pub use types::{ParseEnumError, SeatStatus, TenantSeats, TenantType};
+pub use types::{ParseEnumError, ReportedTenantType, SeatStatus, TenantSeats, TenantType};
 
 /// The date type of customer services' dates ([`ServiceProduct::expiration_date`], ...).
 pub use time::Date;

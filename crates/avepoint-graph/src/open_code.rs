@@ -1,47 +1,13 @@
-//! Open codes: integer codes of the API that gain values over time (`jobStatus`,
-//! `managementMode`, AvePoint product codes). Each is an enum of the known values plus
-//! `Unknown(code)`, so a value this version does not know is kept instead of refused.
+//! Open codes: integer codes of the API that gain values over time (a tenant's `type` as
+//! reported, `jobStatus`, `managementMode`, AvePoint product codes). Each is declared with
+//! `avepoint_graph_raw::open_code!` (shared with the fake service): an enum of the known
+//! values plus `Unknown(code)`, so a value this version does not know is kept instead of
+//! refused. This module adds what only the SDK needs: the JSON Schema of such a code.
 
-/// Implements, for a code enum with an `Unknown($int)` variant: `code`, `from_code`,
-/// `is_known`, `From<$int>`/`Into<$int>` and an integer JSON Schema.
-macro_rules! open_code_enum {
-    ($name:ident : $int:ty, $schema_name:literal, $description:literal, [$($variant:ident = $code:literal),+ $(,)?]) => {
-        impl $name {
-            /// The wire integer.
-            pub fn code(self) -> $int {
-                match self {
-                    $(Self::$variant => $code,)+
-                    Self::Unknown(code) => code,
-                }
-            }
-
-            /// The value of a wire integer; one this version does not know is kept as
-            /// `Unknown(code)`.
-            pub fn from_code(code: $int) -> Self {
-                match code {
-                    $($code => Self::$variant,)+
-                    other => Self::Unknown(other),
-                }
-            }
-
-            /// Whether this is a value this version knows.
-            pub fn is_known(self) -> bool {
-                !matches!(self, Self::Unknown(_))
-            }
-        }
-
-        impl From<$int> for $name {
-            fn from(code: $int) -> Self {
-                Self::from_code(code)
-            }
-        }
-
-        impl From<$name> for $int {
-            fn from(value: $name) -> $int {
-                value.code()
-            }
-        }
-
+/// Implements `JsonSchema` for an open code: an integer of `$int`'s width, described by
+/// `$description`.
+macro_rules! open_code_schema {
+    ($name:ident : $int:ty, $schema_name:literal, $description:literal) => {
         impl ::schemars::JsonSchema for $name {
             fn schema_name() -> ::std::borrow::Cow<'static, str> {
                 ::std::borrow::Cow::Borrowed($schema_name)
@@ -59,4 +25,4 @@ macro_rules! open_code_enum {
     };
 }
 
-pub(crate) use open_code_enum;
+pub(crate) use open_code_schema;

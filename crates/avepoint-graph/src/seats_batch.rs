@@ -6,8 +6,6 @@
 //! Each record carries the tenant type the service reports ([`ReportedTenantType`]), which
 //! keeps a type this version does not know instead of failing.
 
-use std::borrow::Cow;
-use std::fmt;
 use std::num::NonZeroU32;
 
 use avepoint_graph_raw::types as raw;
@@ -17,78 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::client::{Client, OperationScopes};
 use crate::error::{Error, TENANTS_BATCH_OPERATION};
 use crate::paging::{DEFAULT_MAX_TENANT_PAGES, Paged, PagedOperation, PagedRequest, sealed};
-use crate::types::{TenantSeats, TenantType, seat_count};
-
-/// A tenant type as a response reports it: one of the [`TenantType`]s, or a code this
-/// version does not know (AvePoint added a product).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(from = "i32", into = "i32")]
-pub enum ReportedTenantType {
-    /// A known tenant type.
-    Known(TenantType),
-    /// A code this version does not know.
-    Other(i32),
-}
-
-impl ReportedTenantType {
-    /// The wire integer.
-    pub fn code(self) -> i32 {
-        match self {
-            Self::Known(t) => t.code(),
-            Self::Other(code) => code,
-        }
-    }
-
-    /// The known tenant type, if it is one.
-    pub fn known(self) -> Option<TenantType> {
-        match self {
-            Self::Known(t) => Some(t),
-            Self::Other(_) => None,
-        }
-    }
-}
-
-impl From<i32> for ReportedTenantType {
-    fn from(code: i32) -> Self {
-        TenantType::from_code(code).map_or(Self::Other(code), Self::Known)
-    }
-}
-
-impl From<ReportedTenantType> for i32 {
-    fn from(t: ReportedTenantType) -> i32 {
-        t.code()
-    }
-}
-
-impl From<TenantType> for ReportedTenantType {
-    fn from(t: TenantType) -> Self {
-        Self::Known(t)
-    }
-}
-
-impl fmt::Display for ReportedTenantType {
-    /// The short name (`m365`, ...); an unknown code shows as `type 7`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Known(t) => t.fmt(f),
-            Self::Other(code) => write!(f, "type {code}"),
-        }
-    }
-}
-
-impl JsonSchema for ReportedTenantType {
-    fn schema_name() -> Cow<'static, str> {
-        Cow::Borrowed("ReportedTenantType")
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "integer",
-            "format": "int32",
-            "description": "The tenant type: 0 Microsoft 365, 1 Salesforce, 2 Google, 3 Dynamics 365; other values may be added.",
-        })
-    }
-}
+use crate::types::{ReportedTenantType, TenantSeats, TenantType, seat_count};
 
 /// One tenant and its user seats, from the paginated report.
 ///
@@ -264,25 +191,6 @@ impl PagedRequest<TenantSeatsBatch> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reported_types_keep_unknown_codes() {
-        for t in TenantType::ALL {
-            assert_eq!(
-                ReportedTenantType::from(t.code()),
-                ReportedTenantType::Known(t)
-            );
-        }
-        let other = ReportedTenantType::from(7);
-        assert_eq!(other, ReportedTenantType::Other(7));
-        assert_eq!(other.to_string(), "type 7");
-        assert_eq!(other.known(), None);
-        assert_eq!(serde_json::to_string(&other).ok().as_deref(), Some("7"));
-        assert_eq!(
-            serde_json::from_str::<ReportedTenantType>("1").ok(),
-            Some(ReportedTenantType::Known(TenantType::Salesforce))
-        );
-    }
 
     #[test]
     fn negative_counts_are_refused() {

@@ -482,11 +482,12 @@ async fn unknown_codes_are_kept() {
         .collect_all()
         .await
         .expect("ok");
+    assert_eq!(records[0].tenant_type, ReportedTenantType::Microsoft365);
     assert_eq!(
-        records[0].tenant_type,
-        ReportedTenantType::Known(TenantType::Microsoft365)
+        records[0].tenant_type.known(),
+        Some(TenantType::Microsoft365)
     );
-    assert_eq!(records[1].tenant_type, ReportedTenantType::Other(17));
+    assert_eq!(records[1].tenant_type, ReportedTenantType::Unknown(17));
     let seats: Vec<TenantSeats> = records.into_iter().map(TenantSeats::from).collect();
     assert_eq!(seats[1].assigned_seats, 4);
     insta::assert_json_snapshot!("unknown_codes_customers", customers);
