@@ -91,8 +91,8 @@ fn change_once(customer: &mut Customer, r: u64) {
                 rng.next() & 0xffff_ffff_ffff
             );
             let name = match kind {
-                TenantKind::Microsoft365 | TenantKind::Google => format!("new{r}-{base}"),
                 TenantKind::Salesforce | TenantKind::Dynamics365 => format!("sandbox{r}-{base}"),
+                _ => format!("new{r}-{base}"),
             };
             customer.tenants.push(Tenant::new(
                 id,
