@@ -210,6 +210,10 @@ pub struct PagedRequest<Op: PagedOperation> {
 }
 
 /// `Op`'s part of the walk, taken from its [`Paged`] implementation when the request is made.
+///
+/// `Paged` names crate-private types (the scope set, the prepared target), so the public
+/// methods of [`PagedRequest`] cannot be bounded by it; they reach it through these function
+/// pointers instead.
 struct Walker<Op: PagedOperation> {
     name: &'static str,
     key: ItemKey<Op::Item>,
