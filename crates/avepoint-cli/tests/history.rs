@@ -63,6 +63,7 @@ fn kind_name(kind: TenantKind) -> &'static str {
         TenantKind::Salesforce => "salesforce",
         TenantKind::Google => "google",
         TenantKind::Dynamics365 => "d365",
+        TenantKind::Unknown(_) => "?",
     }
 }
 

@@ -408,7 +408,7 @@ fn overview_sums_the_seats_report_of_every_type() {
     let mut expected = Vec::new();
     for customer in Dataset::demo().customers() {
         for (kind, name) in
-            TenantKind::ALL
+            TenantKind::KNOWN
                 .into_iter()
                 .zip(["m365", "salesforce", "google", "d365"])
         {

@@ -17,58 +17,38 @@ use avepoint_graph_raw::types::{
 
 use crate::licensing::{self, Subscription};
 
-/// The tenant types of the API (`type` path parameter).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TenantKind {
-    /// `0` - Microsoft 365.
-    Microsoft365,
-    /// `1` - Salesforce.
-    Salesforce,
-    /// `2` - Google.
-    Google,
-    /// `3` - Dynamics 365.
-    Dynamics365,
+avepoint_graph_raw::open_code! {
+    /// The tenant type of a tenant (the `type` path parameter and the reports' `type`): the
+    /// four types of the spec, or `Unknown(code)` for a tenant of a type added later. The
+    /// routes serve only the spec's types (another `type` is a `400`).
+    pub enum TenantKind: i32 {
+        /// `0` - Microsoft 365.
+        Microsoft365 = 0,
+        /// `1` - Salesforce.
+        Salesforce = 1,
+        /// `2` - Google.
+        Google = 2,
+        /// `3` - Dynamics 365.
+        Dynamics365 = 3,
+    }
 }
 
 impl TenantKind {
-    /// All tenant types, in code order.
-    pub const ALL: [TenantKind; 4] = [
-        TenantKind::Microsoft365,
-        TenantKind::Salesforce,
-        TenantKind::Google,
-        TenantKind::Dynamics365,
-    ];
-
-    /// The integer the API uses for this type.
-    pub fn code(self) -> i32 {
-        match self {
-            TenantKind::Microsoft365 => 0,
-            TenantKind::Salesforce => 1,
-            TenantKind::Google => 2,
-            TenantKind::Dynamics365 => 3,
-        }
-    }
-
-    /// The type with API code `code`, if any.
-    pub fn from_code(code: i32) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.code() == code)
-    }
-
-    /// A human-readable name ("Microsoft 365", ...).
+    /// A human-readable name ("Microsoft 365", ...); `unknown` for an unknown code.
     pub fn label(self) -> &'static str {
         match self {
             TenantKind::Microsoft365 => "Microsoft 365",
             TenantKind::Salesforce => "Salesforce",
             TenantKind::Google => "Google",
             TenantKind::Dynamics365 => "Dynamics 365",
+            TenantKind::Unknown(_) => "unknown",
         }
     }
 }
 
 impl From<&TenantType> for TenantKind {
     fn from(value: &TenantType) -> Self {
-        // The generated type only holds 0..=3; fall back defensively to Microsoft 365.
-        Self::from_code(**value).unwrap_or(TenantKind::Microsoft365)
+        Self::from_code(**value)
     }
 }
 
@@ -834,11 +814,11 @@ impl Generated {
         let tenants = 1 + rng.below(GENERATED_MAX_TENANTS);
         let mut per_kind = [0u32; 4];
         for _ in 0..tenants {
-            let kind = match rng.below(10) {
-                0..=4 => TenantKind::Microsoft365,
-                5..=6 => TenantKind::Salesforce,
-                7..=8 => TenantKind::Google,
-                _ => TenantKind::Dynamics365,
+            let (kind, domain) = match rng.below(10) {
+                0..=4 => (TenantKind::Microsoft365, "onmicrosoft.com"),
+                5..=6 => (TenantKind::Salesforce, "my.salesforce.com"),
+                7..=8 => (TenantKind::Google, "com"),
+                _ => (TenantKind::Dynamics365, "crm.dynamics.com"),
             };
             let slot = &mut per_kind[kind.code() as usize];
             *slot += 1;
@@ -847,12 +827,7 @@ impl Generated {
             } else {
                 slot.to_string()
             };
-            let name = match kind {
-                TenantKind::Microsoft365 => format!("{slug}{n}.onmicrosoft.com"),
-                TenantKind::Salesforce => format!("{slug}{n}.my.salesforce.com"),
-                TenantKind::Google => format!("{slug}{n}.com"),
-                TenantKind::Dynamics365 => format!("{slug}{n}.crm.dynamics.com"),
-            };
+            let name = format!("{slug}{n}.{domain}");
             let assigned = match rng.below(10) {
                 0 => 0,
                 1..=6 => rng.below(200),
@@ -996,7 +971,7 @@ mod tests {
             assert!((1..=GENERATED_MAX_TENANTS as usize).contains(&c.tenants.len()));
             assert_eq!(d.customer(&c.id).as_deref(), Some(c));
         }
-        for kind in TenantKind::ALL {
+        for kind in TenantKind::KNOWN {
             assert!(a.iter().any(|c| c.tenants.iter().any(|t| t.kind == kind)));
         }
     }
@@ -1005,7 +980,7 @@ mod tests {
     fn demo_covers_every_type_and_gaps() {
         let d = Dataset::demo();
         assert_eq!(d.len(), 6);
-        for kind in TenantKind::ALL {
+        for kind in TenantKind::KNOWN {
             assert!(
                 d.customers()
                     .any(|c| c.tenants_of(kind, SeatFilter::All).count() > 0)

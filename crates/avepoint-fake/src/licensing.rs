@@ -62,13 +62,14 @@ pub const PRODUCTS: [(i64, &str); 22] = [
     (1073741824, "Cloud Backup for IaaS + PaaS"),
 ];
 
-/// The backup product of each tenant type.
-pub fn backup_product(kind: TenantKind) -> i64 {
+/// The backup product of each tenant type; `None` for a type the fake does not know.
+pub fn backup_product(kind: TenantKind) -> Option<i64> {
     match kind {
-        TenantKind::Microsoft365 => 2048,
-        TenantKind::Salesforce => 32,
-        TenantKind::Google => 33554432,
-        TenantKind::Dynamics365 => 131072,
+        TenantKind::Microsoft365 => Some(2048),
+        TenantKind::Salesforce => Some(32),
+        TenantKind::Google => Some(33554432),
+        TenantKind::Dynamics365 => Some(131072),
+        TenantKind::Unknown(_) => None,
     }
 }
 
@@ -138,9 +139,9 @@ impl Subscription {
     /// The subscription as one product of the services, for `customer`.
     pub fn to_service(&self, customer: &Customer) -> ServiceProduct {
         let na = || Some("N/A".to_owned());
-        let covered = TenantKind::ALL
+        let covered = TenantKind::KNOWN
             .into_iter()
-            .find(|&k| backup_product(k) == self.product_type);
+            .find(|&k| backup_product(k) == Some(self.product_type));
         let (licenses_assigned, licenses_available) = match covered {
             Some(TenantKind::Microsoft365) => {
                 let (available, assigned) = overview_sums(customer, TenantKind::Microsoft365);
@@ -300,7 +301,10 @@ pub fn demo_subscriptions(customer_id: &str) -> Vec<Subscription> {
 pub(crate) fn generated_subscriptions(customer: &Customer, seed: u64) -> Vec<Subscription> {
     let mut rng = SplitMix(seed);
     let mut subscriptions = Vec::new();
-    for kind in TenantKind::ALL {
+    for kind in TenantKind::KNOWN {
+        let Some(product) = backup_product(kind) else {
+            continue;
+        };
         if customer.tenants_of(kind, SeatFilter::All).next().is_none() {
             continue;
         }
@@ -312,11 +316,7 @@ pub(crate) fn generated_subscriptions(customer: &Customer, seed: u64) -> Vec<Sub
             3..=4 => assigned.saturating_mul(2).saturating_add(10),
             _ => assigned.saturating_add(assigned / 10),
         };
-        subscriptions.push(Subscription::new(
-            backup_product(kind),
-            seats,
-            expiration(&mut rng),
-        ));
+        subscriptions.push(Subscription::new(product, seats, expiration(&mut rng)));
     }
     if rng.below(4) == 0 {
         let (code, _) = PRODUCTS[rng.below(PRODUCTS.len() as u64) as usize];
@@ -461,12 +461,12 @@ mod tests {
         let mut seen = std::collections::BTreeMap::new();
         let mut left_out = 0;
         for c in d.customers() {
-            for kind in TenantKind::ALL {
+            for kind in TenantKind::KNOWN {
                 let (_, assigned) = overview_sums(&c, kind);
                 let purchased = c
                     .subscriptions
                     .iter()
-                    .find(|s| s.product_type == backup_product(kind))
+                    .find(|s| Some(s.product_type) == backup_product(kind))
                     .map_or(0, |s| u64::from(s.seats));
                 match status(assigned, purchased) {
                     Some(s) => *seen.entry(s).or_insert(0) += 1,

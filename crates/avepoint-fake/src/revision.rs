@@ -95,8 +95,8 @@ fn change_once(customer: &mut Customer, r: u64) {
             )
             .to_string();
             let name = match kind {
-                TenantKind::Microsoft365 | TenantKind::Google => format!("new{r}-{base}"),
                 TenantKind::Salesforce | TenantKind::Dynamics365 => format!("sandbox{r}-{base}"),
+                _ => format!("new{r}-{base}"),
             };
             customer.tenants.push(Tenant::new(
                 id,

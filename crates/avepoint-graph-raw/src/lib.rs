@@ -54,6 +54,8 @@ pub mod generated;
 
 pub use generated::*;
 
+#[doc(hidden)]
+pub mod open_code;
 pub mod tls;
 pub use tls::{http_client_builder, install_crypto_provider};
 

@@ -5,8 +5,8 @@
 //! not a user's.
 
 use crate::{
-    ApiError, AuthenticationError, Client, ClientBuilder, Credentials, Customer, CustomersRequest,
-    Error, PageStream, ProductType, TenantSeatsBatchRequest, TenantSeatsRecord, TenantType,
+    ApiError, AuthenticationError, Client, ClientBuilder, Credentials, Customer, CustomersListing,
+    Error, PageStream, PagedRequest, ProductType, TenantSeatsBatch, TenantSeatsRecord, TenantType,
     TenantUserSeatsRequest,
 };
 
@@ -19,8 +19,8 @@ const _: () = {
     send_sync::<ClientBuilder>();
     send_sync::<Credentials>();
     send_sync::<TenantUserSeatsRequest>();
-    send_sync::<CustomersRequest>();
-    send_sync::<TenantSeatsBatchRequest>();
+    send_sync::<PagedRequest<CustomersListing>>();
+    send_sync::<PagedRequest<TenantSeatsBatch>>();
     send_sync::<Error>();
     send_sync::<ApiError>();
     send_sync::<AuthenticationError>();

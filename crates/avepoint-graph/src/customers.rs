@@ -1,6 +1,6 @@
 //! The customers listing (`POST /partner/external/v3/general/customers/batch`): the
 //! partner's customers with their backup job status, management mode and tenants, walked
-//! page by page ([`CustomersRequest`]).
+//! page by page ([`PagedRequest`]`<`[`CustomersListing`]`>`).
 //!
 //! The integer codes `jobStatus` and `managementMode` become [`JobStatus`] and
 //! [`ManagementMode`], which keep a value this version does not know as `Unknown(code)`
@@ -8,67 +8,37 @@
 
 use std::fmt;
 use std::num::NonZeroU32;
-use std::sync::Arc;
 
 use avepoint_graph_raw::types as raw;
 use serde::{Deserialize, Serialize};
-use tracing::Instrument as _;
 
 use crate::client::{Client, OperationScopes};
 use crate::error::{CUSTOMERS_OPERATION, Error};
-use crate::open_code::open_code_enum;
-use crate::paging::{self, DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, FetchPage, Page, PageStream};
+use crate::paging::{DEFAULT_MAX_PAGES, Paged, PagedOperation, PagedRequest, sealed};
 
-/// The status of a customer's backup jobs (`jobStatus`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "i32", into = "i32")]
-#[non_exhaustive]
-pub enum JobStatus {
-    /// `0` - N/A.
-    NotApplicable,
-    /// `1` - Working.
-    Working,
-    /// `2` - Failed.
-    Failed,
-    /// `3` - Waiting for configuration.
-    WaitingForConfiguration,
-    /// `4` - Multiple issues found.
-    MultipleIssuesFound,
-    /// `5` - Finished with exception.
-    FinishedWithException,
-    /// `6` - No backup updates.
-    NoBackupUpdates,
-    /// A code this version does not know (the service added a status).
-    Unknown(i32),
+avepoint_graph_raw::open_code! {
+    /// The status of a customer's backup jobs (`jobStatus`): the statuses this version
+    /// knows, or `Unknown(code)` for one the service added.
+    #[non_exhaustive]
+    pub enum JobStatus: i32 {
+        /// `0` - N/A.
+        NotApplicable = 0,
+        /// `1` - Working.
+        Working = 1,
+        /// `2` - Failed.
+        Failed = 2,
+        /// `3` - Waiting for configuration.
+        WaitingForConfiguration = 3,
+        /// `4` - Multiple issues found.
+        MultipleIssuesFound = 4,
+        /// `5` - Finished with exception.
+        FinishedWithException = 5,
+        /// `6` - No backup updates.
+        NoBackupUpdates = 6,
+    }
 }
 
-open_code_enum!(
-    JobStatus: i32,
-    "JobStatus",
-    "The status of the customer's backup jobs: 0 N/A, 1 Working, 2 Failed, 3 Waiting for configuration, 4 Multiple issues found, 5 Finished with exception, 6 No backup updates; other values may be added.",
-    [
-        NotApplicable = 0,
-        Working = 1,
-        Failed = 2,
-        WaitingForConfiguration = 3,
-        MultipleIssuesFound = 4,
-        FinishedWithException = 5,
-        NoBackupUpdates = 6,
-    ]
-);
-
 impl JobStatus {
-    /// Every known status, in code order.
-    pub const KNOWN: [JobStatus; 7] = [
-        Self::NotApplicable,
-        Self::Working,
-        Self::Failed,
-        Self::WaitingForConfiguration,
-        Self::MultipleIssuesFound,
-        Self::FinishedWithException,
-        Self::NoBackupUpdates,
-    ];
-
     /// The label AvePoint uses (`N/A`, `Working`, ...); `unknown` for an unknown code.
     pub fn label(self) -> &'static str {
         match self {
@@ -94,36 +64,21 @@ impl fmt::Display for JobStatus {
     }
 }
 
-/// Who manages a customer's services (`managementMode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "i32", into = "i32")]
-#[non_exhaustive]
-pub enum ManagementMode {
-    /// `0` - Customer-managed.
-    CustomerManaged,
-    /// `1` - Partner-managed.
-    PartnerManaged,
-    /// `2` - To be configured.
-    ToBeConfigured,
-    /// A code this version does not know (the service added a mode).
-    Unknown(i32),
+avepoint_graph_raw::open_code! {
+    /// Who manages a customer's services (`managementMode`): the modes this version knows,
+    /// or `Unknown(code)` for one the service added.
+    #[non_exhaustive]
+    pub enum ManagementMode: i32 {
+        /// `0` - Customer-managed.
+        CustomerManaged = 0,
+        /// `1` - Partner-managed.
+        PartnerManaged = 1,
+        /// `2` - To be configured.
+        ToBeConfigured = 2,
+    }
 }
 
-open_code_enum!(
-    ManagementMode: i32,
-    "ManagementMode",
-    "Who manages the customer's services: 0 customer-managed, 1 partner-managed, 2 to be configured; other values may be added.",
-    [CustomerManaged = 0, PartnerManaged = 1, ToBeConfigured = 2]
-);
-
 impl ManagementMode {
-    /// Every known mode, in code order.
-    pub const KNOWN: [ManagementMode; 3] = [
-        Self::CustomerManaged,
-        Self::PartnerManaged,
-        Self::ToBeConfigured,
-    ];
-
     /// The label (`Customer-managed`, ...); `unknown` for an unknown code.
     pub fn label(self) -> &'static str {
         match self {
@@ -239,132 +194,91 @@ impl Customer {
                 .collect(),
         }
     }
-
-    fn key(&self) -> String {
-        self.id.clone()
-    }
 }
 
-/// A prepared customers listing; see [`Client::customers`].
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is streamed or collected"]
-pub struct CustomersRequest {
-    client: Client,
-    page_size: u32,
-    max_pages: u32,
+/// The customers listing as a paginated operation: the `Op` of the [`PagedRequest`] that
+/// [`Client::customers`] returns.
+#[derive(Debug, Clone, Default)]
+pub struct CustomersListing {
     customer_ids: Vec<String>,
+}
+
+impl sealed::Sealed for CustomersListing {}
+
+impl PagedOperation for CustomersListing {
+    type Item = Customer;
+}
+
+impl Paged for CustomersListing {
+    type Target = raw::CustomersBatchRequest;
+    type RawPage = raw::CustomersPage;
+    type RawItem = raw::PartnerCustomer;
+
+    const OPERATION: &'static str = CUSTOMERS_OPERATION;
+    const SCOPES: OperationScopes = OperationScopes::Customers;
+    const DEFAULT_MAX_PAGES: u32 = DEFAULT_MAX_PAGES;
+
+    fn target(&self) -> Result<Self::Target, Error> {
+        Ok(raw::CustomersBatchRequest {
+            customer_ids: self.customer_ids.clone(),
+        })
+    }
+
+    fn span(_: &Self::Target, index: NonZeroU32, size: NonZeroU32) -> tracing::Span {
+        tracing::info_span!(
+            "avepoint.call",
+            operation = CUSTOMERS_OPERATION,
+            page_index = index.get(),
+            page_size = size.get(),
+        )
+    }
+
+    async fn send(
+        body: &Self::Target,
+        raw: avepoint_graph_raw::Client,
+        index: NonZeroU32,
+        size: NonZeroU32,
+    ) -> Result<
+        avepoint_graph_raw::ResponseValue<Self::RawPage>,
+        avepoint_graph_raw::Error<avepoint_graph_raw::ByteStream>,
+    > {
+        raw.list_customers_batch(Some(index), Some(size), body)
+            .await
+    }
+
+    fn split(page: Self::RawPage) -> (Vec<Self::RawItem>, raw::PageMetadata) {
+        (page.data, page.metadata)
+    }
+
+    fn item(raw: Self::RawItem) -> Result<Customer, Error> {
+        Ok(Customer::from_raw(raw))
+    }
+
+    fn key(customer: &Customer) -> String {
+        customer.id.clone()
+    }
 }
 
 impl Client {
     /// Prepares a listing of the partner's customers (`elements.customers.read.all`), fetched
-    /// page by page: [`CustomersRequest::stream`] yields them one at a time,
-    /// [`CustomersRequest::collect_all`] gathers them, [`CustomersRequest::first_page`]
-    /// fetches page 1 only (with the `totalCount`).
-    pub fn customers(&self) -> CustomersRequest {
-        CustomersRequest {
-            client: self.clone(),
-            page_size: DEFAULT_PAGE_SIZE,
-            max_pages: DEFAULT_MAX_PAGES,
-            customer_ids: Vec::new(),
-        }
+    /// page by page: [`PagedRequest::stream`] yields them one at a time,
+    /// [`PagedRequest::collect_all`] gathers them, [`PagedRequest::first_page`] fetches page
+    /// 1 only (with the `totalCount`).
+    pub fn customers(&self) -> PagedRequest<CustomersListing> {
+        PagedRequest::new(self, CustomersListing::default())
     }
 }
 
-impl CustomersRequest {
-    /// Customers per page, 1..=100 (default 100). Out of range, the stream yields
-    /// [`Error::InvalidInput`] without calling the service.
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.page_size = size;
-        self
-    }
-
-    /// The most pages to fetch before ending with [`Error::Paging`] (default
-    /// [`DEFAULT_MAX_PAGES`]); the walk also stops at twice the pages the first `totalCount`
-    /// needs, plus two.
-    pub fn max_pages(mut self, pages: u32) -> Self {
-        self.max_pages = pages;
-        self
-    }
-
+impl PagedRequest<CustomersListing> {
     /// Lists only these customers (the body's `customerIds`); none given lists all.
     pub fn customer_ids<I, S>(mut self, ids: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.customer_ids = ids.into_iter().map(Into::into).collect();
+        self.operation.customer_ids = ids.into_iter().map(Into::into).collect();
         self
     }
-
-    /// The customers, fetched lazily page by page (see [`PageStream`]).
-    pub fn stream(self) -> PageStream<Customer> {
-        let size = match paging::checked_page_size(self.page_size) {
-            Ok(size) => size,
-            Err(e) => return PageStream::failed(CUSTOMERS_OPERATION, Customer::key, e),
-        };
-        let client = self.client;
-        let body = raw::CustomersBatchRequest {
-            customer_ids: self.customer_ids,
-        };
-        let fetch: FetchPage<Customer> = Arc::new(move |index, size| {
-            let (client, body) = (client.clone(), body.clone());
-            Box::pin(async move { fetch_page(&client, &body, index, size).await })
-        });
-        PageStream::new(
-            CUSTOMERS_OPERATION,
-            size,
-            self.max_pages,
-            Customer::key,
-            fetch,
-        )
-    }
-
-    /// Every customer, all pages walked.
-    pub async fn collect_all(self) -> Result<Vec<Customer>, Error> {
-        self.stream().collect_all().await
-    }
-
-    /// Page `index` (1-based) alone.
-    pub async fn page(&self, index: u32) -> Result<Page<Customer>, Error> {
-        let size = paging::checked_page_size(self.page_size)?;
-        let index = paging::checked_page_index(index)?;
-        let body = raw::CustomersBatchRequest {
-            customer_ids: self.customer_ids.clone(),
-        };
-        fetch_page(&self.client, &body, index, size).await
-    }
-
-    /// Page 1 alone, with the `totalCount` of the whole listing.
-    pub async fn first_page(&self) -> Result<Page<Customer>, Error> {
-        self.page(1).await
-    }
-}
-
-/// Fetches one page of customers through the client's call path.
-async fn fetch_page(
-    client: &Client,
-    body: &raw::CustomersBatchRequest,
-    index: NonZeroU32,
-    size: NonZeroU32,
-) -> Result<Page<Customer>, Error> {
-    let span = tracing::info_span!(
-        "avepoint.call",
-        operation = CUSTOMERS_OPERATION,
-        page_index = index.get(),
-        page_size = size.get(),
-    );
-    let page = client
-        .call_raw(CUSTOMERS_OPERATION, OperationScopes::Customers, |raw| {
-            let body = body.clone();
-            async move {
-                raw.list_customers_batch(Some(index), Some(size), &body)
-                    .await
-            }
-        })
-        .instrument(span)
-        .await?;
-    let items = page.data.into_iter().map(Customer::from_raw).collect();
-    Page::from_raw(CUSTOMERS_OPERATION, items, &page.metadata)
 }
 
 #[cfg(test)]

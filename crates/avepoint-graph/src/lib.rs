@@ -115,7 +115,6 @@ mod customers;
 mod environment;
 mod error;
 mod escape;
-mod open_code;
 mod operation;
 mod overview;
 mod paging;
@@ -136,7 +135,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     TenantUserSeatsRequest, USER_AGENT,
 };
-pub use customers::{Customer, CustomerTenant, CustomersRequest, JobStatus, ManagementMode};
+pub use customers::{Customer, CustomerTenant, CustomersListing, JobStatus, ManagementMode};
 pub use environment::{DataCenter, Endpoints, redact_url_text};
 pub use error::{
     ApiError, AuthenticationError, BODY_SNIPPET_LIMIT, DisplayDuration, Error, GiveUpReason,
@@ -146,16 +145,16 @@ pub use escape::escape_control;
 pub use overview::SeatOverview;
 pub use paging::{
     DEFAULT_MAX_PAGES, DEFAULT_MAX_TENANT_PAGES, DEFAULT_PAGE_SIZE, DEFAULT_TIME_BUDGET,
-    MAX_PAGE_SIZE, Page, PageStream,
+    MAX_PAGE_SIZE, Page, PageStream, PagedOperation, PagedRequest,
 };
 pub use products::{ProductSeats, ProductType};
 pub use rate_limit::RateLimitStats;
 pub use retry::{RetryPolicy, Sleeper};
-pub use seats_batch::{ReportedTenantType, TenantSeatsBatchRequest, TenantSeatsRecord};
+pub use seats_batch::{TenantSeatsBatch, TenantSeatsRecord};
 pub use services::{
     Capacity, CustomerServices, NOT_APPLICABLE, ServiceField, ServiceProduct, UnparsableField,
 };
-pub use types::{ParseEnumError, SeatStatus, TenantSeats, TenantType};
+pub use types::{ParseEnumError, ReportedTenantType, SeatStatus, TenantSeats, TenantType};
 
 /// The date type of customer services' dates ([`ServiceProduct::expiration_date`], ...).
 pub use time::Date;

@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::client::Client;
 use crate::error::Error;
 use crate::operation;
-use crate::seats_batch::ReportedTenantType;
-use crate::types::{TenantType, seat_count};
+use crate::types::{ReportedTenantType, TenantType, seat_count};
 
 const OPERATION: &str = "retrieve_customer_tenant_seat_overview";
 

@@ -1,5 +1,10 @@
-//! Walking paginated operations: [`Page`], the lazy [`PageStream`] and the guards that end a
-//! walk the service does not bring to an end itself.
+//! Walking paginated operations: the one request type of every paginated operation
+//! ([`PagedRequest`]), [`Page`], the lazy [`PageStream`] and the guards that end a walk the
+//! service does not bring to an end itself.
+//!
+//! Each paginated operation is a small descriptor implementing [`PagedOperation`] (what every
+//! page fetch sends, how to fetch page N of size S, how to map the raw page); the page size,
+//! the page cap, streaming and collecting are written once, on [`PagedRequest`].
 //!
 //! The paginated operations take `pageIndex` (from 1) and `pageSize` (1..=100) and answer one
 //! page of items with `metadata.totalCount`, the size of the whole result. A [`PageStream`]
@@ -33,6 +38,7 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
+use std::future::Future;
 use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -42,7 +48,11 @@ use std::time::{Duration, Instant};
 use futures::Stream;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
+use tracing::Instrument as _;
 
+use avepoint_graph_raw as raw;
+
+use crate::client::{Client, OperationScopes};
 use crate::error::Error;
 
 /// The largest page size the service accepts.
@@ -83,7 +93,7 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Builds a page from the raw metadata; a negative `totalCount` is refused, a negative
     /// echoed index or size is read as 0 (they are only informative).
-    pub(crate) fn from_raw(
+    fn from_raw(
         operation: &'static str,
         items: Vec<T>,
         metadata: &avepoint_graph_raw::types::PageMetadata,
@@ -103,7 +113,7 @@ impl<T> Page<T> {
 }
 
 /// Checks a requested page size: 1..=[`MAX_PAGE_SIZE`].
-pub(crate) fn checked_page_size(size: u32) -> Result<NonZeroU32, Error> {
+fn checked_page_size(size: u32) -> Result<NonZeroU32, Error> {
     NonZeroU32::new(size)
         .filter(|s| s.get() <= MAX_PAGE_SIZE)
         .ok_or_else(|| {
@@ -114,18 +124,223 @@ pub(crate) fn checked_page_size(size: u32) -> Result<NonZeroU32, Error> {
 }
 
 /// Checks a requested page index: pages count from 1.
-pub(crate) fn checked_page_index(index: u32) -> Result<NonZeroU32, Error> {
+fn checked_page_index(index: u32) -> Result<NonZeroU32, Error> {
     NonZeroU32::new(index).ok_or_else(|| {
         Error::InvalidInput("the page index 0 is out of range; pages count from 1".into())
     })
 }
 
+/// A paginated operation of the API: the type parameter of [`PagedRequest`].
+///
+/// Implemented by this crate, once per paginated operation ([`CustomersListing`],
+/// [`TenantSeatsBatch`]); it is sealed (it cannot be implemented outside the crate).
+///
+/// [`CustomersListing`]: crate::CustomersListing
+/// [`TenantSeatsBatch`]: crate::TenantSeatsBatch
+pub trait PagedOperation: sealed::Sealed + fmt::Debug + Clone + Send + Sync + 'static {
+    /// The items a walk of the operation yields.
+    type Item: Send + 'static;
+}
+
+/// Keeps [`PagedOperation`] to this crate's operations.
+pub(crate) mod sealed {
+    /// Implemented by each paginated operation of this crate.
+    pub trait Sealed {}
+}
+
+/// What a paginated operation tells the shared paging code: what every page fetch sends, how
+/// to fetch page N of size S and how to map the raw page. Adding a paginated operation is
+/// one implementation of this trait and one constructor on [`Client`].
+pub(crate) trait Paged: PagedOperation {
+    /// What every page fetch sends (checked once, before the first fetch).
+    type Target: Send + Sync + 'static;
+    /// The raw page the generated client returns.
+    type RawPage: Send + 'static;
+    /// One raw item of the raw page.
+    type RawItem;
+
+    /// The operation's name (errors, spans).
+    const OPERATION: &'static str;
+    /// The scope set its token needs.
+    const SCOPES: OperationScopes;
+    /// The page cap when the request sets none.
+    const DEFAULT_MAX_PAGES: u32;
+
+    /// Checks the request's parameters and prepares what every page fetch sends; an error
+    /// is returned before anything is sent.
+    fn target(&self) -> Result<Self::Target, Error>;
+
+    /// The `avepoint.call` span of one page fetch.
+    fn span(target: &Self::Target, index: NonZeroU32, size: NonZeroU32) -> tracing::Span;
+
+    /// Sends page `index` of size `size` with the generated client.
+    fn send(
+        target: &Self::Target,
+        raw: raw::Client,
+        index: NonZeroU32,
+        size: NonZeroU32,
+    ) -> impl Future<Output = Result<raw::ResponseValue<Self::RawPage>, raw::Error<raw::ByteStream>>>
+    + Send;
+
+    /// The raw items and the page metadata of a raw page.
+    fn split(page: Self::RawPage) -> (Vec<Self::RawItem>, raw::types::PageMetadata);
+
+    /// Maps one raw item; an error is a decode error of the page.
+    fn item(raw: Self::RawItem) -> Result<Self::Item, Error>;
+
+    /// What identifies an item within a walk (duplicates are skipped by it).
+    fn key(item: &Self::Item) -> String;
+}
+
+/// A prepared request of a paginated operation `Op` (see [`PagedOperation`]), returned by
+/// [`Client::customers`] and [`Client::tenant_seats_batch`].
+///
+/// Set the page size and the page cap, then walk every page lazily
+/// ([`PagedRequest::stream`]), gather them ([`PagedRequest::collect_all`]) or fetch one page
+/// ([`PagedRequest::page`], [`PagedRequest::first_page`]). Each operation adds its own
+/// parameters (e.g. [`PagedRequest::customer_ids`]).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is streamed or collected"]
+pub struct PagedRequest<Op: PagedOperation> {
+    client: Client,
+    pub(crate) operation: Op,
+    page_size: u32,
+    max_pages: u32,
+    walker: Walker<Op>,
+}
+
+/// `Op`'s part of the walk, taken from its [`Paged`] implementation when the request is made.
+///
+/// `Paged` names crate-private types (the scope set, the prepared target), so the public
+/// methods of [`PagedRequest`] cannot be bounded by it; they reach it through these function
+/// pointers instead.
+struct Walker<Op: PagedOperation> {
+    name: &'static str,
+    key: ItemKey<Op::Item>,
+    /// Checks the request and returns its page fetcher.
+    fetcher: Fetcher<Op>,
+}
+
+/// Checks a request of `Op` and returns its page fetcher.
+type Fetcher<Op> = fn(&Client, &Op) -> Result<FetchPage<<Op as PagedOperation>::Item>, Error>;
+
+impl<Op: PagedOperation> Clone for Walker<Op> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<Op: PagedOperation> Copy for Walker<Op> {}
+
+impl<Op: PagedOperation> fmt::Debug for Walker<Op> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl<Op: PagedOperation> PagedRequest<Op> {
+    /// A request of `operation` with the default page size and page cap.
+    pub(crate) fn new(client: &Client, operation: Op) -> Self
+    where
+        Op: Paged,
+    {
+        Self {
+            client: client.clone(),
+            operation,
+            page_size: DEFAULT_PAGE_SIZE,
+            max_pages: Op::DEFAULT_MAX_PAGES,
+            walker: Walker {
+                name: Op::OPERATION,
+                key: Op::key,
+                fetcher: fetcher::<Op>,
+            },
+        }
+    }
+
+    /// Items per page, 1..=[`MAX_PAGE_SIZE`] (default [`DEFAULT_PAGE_SIZE`]). Out of range,
+    /// the stream yields [`Error::InvalidInput`] without calling the service.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = size;
+        self
+    }
+
+    /// The most pages to fetch before ending with [`Error::Paging`] (default
+    /// [`DEFAULT_MAX_PAGES`] for the customers listing, [`DEFAULT_MAX_TENANT_PAGES`] for a
+    /// customer's tenants report); the walk also stops at twice the pages the first
+    /// `totalCount` needs, plus two.
+    pub fn max_pages(mut self, pages: u32) -> Self {
+        self.max_pages = pages;
+        self
+    }
+
+    /// The items, fetched lazily page by page (see [`PageStream`]).
+    pub fn stream(self) -> PageStream<Op::Item> {
+        let Walker { name, key, fetcher } = self.walker;
+        let prepared = fetcher(&self.client, &self.operation)
+            .and_then(|fetch| checked_page_size(self.page_size).map(|size| (fetch, size)));
+        match prepared {
+            Ok((fetch, size)) => PageStream::new(name, size, self.max_pages, key, fetch),
+            Err(e) => PageStream::failed(name, key, e),
+        }
+    }
+
+    /// Every item, all pages walked.
+    pub async fn collect_all(self) -> Result<Vec<Op::Item>, Error> {
+        self.stream().collect_all().await
+    }
+
+    /// Page `index` (1-based) alone.
+    pub async fn page(&self, index: u32) -> Result<Page<Op::Item>, Error> {
+        let fetch = (self.walker.fetcher)(&self.client, &self.operation)?;
+        let size = checked_page_size(self.page_size)?;
+        let index = checked_page_index(index)?;
+        fetch(index, size).await
+    }
+
+    /// Page 1 alone, with the `totalCount` of the whole result.
+    pub async fn first_page(&self) -> Result<Page<Op::Item>, Error> {
+        self.page(1).await
+    }
+}
+
+/// Checks `operation`'s parameters and returns its page fetcher.
+fn fetcher<Op: Paged>(client: &Client, operation: &Op) -> Result<FetchPage<Op::Item>, Error> {
+    let target = Arc::new(operation.target()?);
+    let client = client.clone();
+    Ok(Arc::new(move |index, size| {
+        let (client, target) = (client.clone(), Arc::clone(&target));
+        Box::pin(async move { fetch_page::<Op>(&client, &target, index, size).await })
+    }))
+}
+
+/// Fetches one page of `Op` through the client's call path: the one place a page is fetched.
+async fn fetch_page<Op: Paged>(
+    client: &Client,
+    target: &Op::Target,
+    index: NonZeroU32,
+    size: NonZeroU32,
+) -> Result<Page<Op::Item>, Error> {
+    let span = Op::span(target, index, size);
+    let page = client
+        .call_raw(Op::OPERATION, Op::SCOPES, |raw| {
+            Op::send(target, raw, index, size)
+        })
+        .instrument(span)
+        .await?;
+    let (data, metadata) = Op::split(page);
+    let items = data
+        .into_iter()
+        .map(Op::item)
+        .collect::<Result<Vec<_>, _>>()?;
+    Page::from_raw(Op::OPERATION, items, &metadata)
+}
+
 /// Fetches page `index` of size `size`.
-pub(crate) type FetchPage<T> =
+type FetchPage<T> =
     Arc<dyn Fn(NonZeroU32, NonZeroU32) -> BoxFuture<'static, Result<Page<T>, Error>> + Send + Sync>;
 
 /// What identifies an item within a walk (a customer id, a tenant id).
-pub(crate) type ItemKey<T> = fn(&T) -> String;
+type ItemKey<T> = fn(&T) -> String;
 
 /// The items of a paginated operation, fetched page by page as they are consumed.
 ///
@@ -160,7 +375,7 @@ impl<T> fmt::Debug for PageStream<T> {
 }
 
 impl<T> PageStream<T> {
-    pub(crate) fn new(
+    fn new(
         operation: &'static str,
         page_size: NonZeroU32,
         max_pages: u32,
@@ -179,7 +394,7 @@ impl<T> PageStream<T> {
     }
 
     /// A stream that yields `error` and ends (a request refused before anything was sent).
-    pub(crate) fn failed(operation: &'static str, key: ItemKey<T>, error: Error) -> Self {
+    fn failed(operation: &'static str, key: ItemKey<T>, error: Error) -> Self {
         let fetch: FetchPage<T> = Arc::new(|_, _| {
             Box::pin(async { Err(Error::InvalidInput("the request was refused".into())) })
         });

@@ -10,124 +10,65 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::open_code::open_code_enum;
 use crate::operation;
 use crate::types::{ParseEnumError, TenantType, seat_count};
 
 /// The operation name of the product seats (in errors and spans).
 pub(crate) const OPERATION: &str = "retrieve_customer_product_seats";
 
-/// An AvePoint product (`productType`): the 22 products this version knows, or a code it
-/// does not know, kept as `Unknown(code)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(from = "i64", into = "i64")]
-#[non_exhaustive]
-pub enum ProductType {
-    /// `1` - DocAve Online.
-    DocAveOnline,
-    /// `4` - Cloud Governance.
-    CloudGovernance,
-    /// `32` - Cloud Backup for Salesforce.
-    CloudBackupForSalesforce,
-    /// `40` - Baseline Management.
-    BaselineManagement,
-    /// `41` - Risk Management.
-    RiskManagement,
-    /// `42` - Workspace Management.
-    WorkspaceManagement,
-    /// `49` - User Management.
-    UserManagement,
-    /// `60` - MyHub.
-    MyHub,
-    /// `65` - Workspace Management - Storage Optimization.
-    StorageOptimization,
-    /// `257` - TyGraph.
-    TyGraph,
-    /// `2048` - Cloud Backup for Microsoft 365.
-    CloudBackupForMicrosoft365,
-    /// `4096` - Cloud Management.
-    CloudManagement,
-    /// `8192` - Cloud Archiving.
-    CloudArchiving,
-    /// `65536` - Opus.
-    Opus,
-    /// `131072` - Cloud Backup for Dynamics 365.
-    CloudBackupForDynamics365,
-    /// `4194304` - Insights.
-    Insights,
-    /// `8388608` - Policies for Microsoft 365.
-    PoliciesForMicrosoft365,
-    /// `16777216` - Fly.
-    Fly,
-    /// `33554432` - Cloud Backup for Google Workspace.
-    CloudBackupForGoogleWorkspace,
-    /// `67108864` - Cense.
-    Cense,
-    /// `134217728` - Enpower.
-    Enpower,
-    /// `1073741824` - Cloud Backup for IaaS + PaaS.
-    CloudBackupForIaasPaas,
-    /// A code this version does not know (AvePoint added a product).
-    Unknown(i64),
+avepoint_graph_raw::open_code! {
+    /// An AvePoint product (`productType`): the 22 products this version knows, or a code it
+    /// does not know, kept as `Unknown(code)`.
+    #[non_exhaustive]
+    pub enum ProductType: i64 {
+        /// `1` - DocAve Online.
+        DocAveOnline = 1,
+        /// `4` - Cloud Governance.
+        CloudGovernance = 4,
+        /// `32` - Cloud Backup for Salesforce.
+        CloudBackupForSalesforce = 32,
+        /// `40` - Baseline Management.
+        BaselineManagement = 40,
+        /// `41` - Risk Management.
+        RiskManagement = 41,
+        /// `42` - Workspace Management.
+        WorkspaceManagement = 42,
+        /// `49` - User Management.
+        UserManagement = 49,
+        /// `60` - MyHub.
+        MyHub = 60,
+        /// `65` - Workspace Management - Storage Optimization.
+        StorageOptimization = 65,
+        /// `257` - TyGraph.
+        TyGraph = 257,
+        /// `2048` - Cloud Backup for Microsoft 365.
+        CloudBackupForMicrosoft365 = 2048,
+        /// `4096` - Cloud Management.
+        CloudManagement = 4096,
+        /// `8192` - Cloud Archiving.
+        CloudArchiving = 8192,
+        /// `65536` - Opus.
+        Opus = 65536,
+        /// `131072` - Cloud Backup for Dynamics 365.
+        CloudBackupForDynamics365 = 131072,
+        /// `4194304` - Insights.
+        Insights = 4194304,
+        /// `8388608` - Policies for Microsoft 365.
+        PoliciesForMicrosoft365 = 8388608,
+        /// `16777216` - Fly.
+        Fly = 16777216,
+        /// `33554432` - Cloud Backup for Google Workspace.
+        CloudBackupForGoogleWorkspace = 33554432,
+        /// `67108864` - Cense.
+        Cense = 67108864,
+        /// `134217728` - Enpower.
+        Enpower = 134217728,
+        /// `1073741824` - Cloud Backup for IaaS + PaaS.
+        CloudBackupForIaasPaas = 1073741824,
+    }
 }
 
-open_code_enum!(
-    ProductType: i64,
-    "ProductType",
-    "An AvePoint product code: 1 DocAve Online, 4 Cloud Governance, 32 Cloud Backup for Salesforce, 40 Baseline Management, 41 Risk Management, 42 Workspace Management, 49 User Management, 60 MyHub, 65 Workspace Management - Storage Optimization, 257 TyGraph, 2048 Cloud Backup for Microsoft 365, 4096 Cloud Management, 8192 Cloud Archiving, 65536 Opus, 131072 Cloud Backup for Dynamics 365, 4194304 Insights, 8388608 Policies for Microsoft 365, 16777216 Fly, 33554432 Cloud Backup for Google Workspace, 67108864 Cense, 134217728 Enpower, 1073741824 Cloud Backup for IaaS + PaaS; other values may be added.",
-    [
-        DocAveOnline = 1,
-        CloudGovernance = 4,
-        CloudBackupForSalesforce = 32,
-        BaselineManagement = 40,
-        RiskManagement = 41,
-        WorkspaceManagement = 42,
-        UserManagement = 49,
-        MyHub = 60,
-        StorageOptimization = 65,
-        TyGraph = 257,
-        CloudBackupForMicrosoft365 = 2048,
-        CloudManagement = 4096,
-        CloudArchiving = 8192,
-        Opus = 65536,
-        CloudBackupForDynamics365 = 131072,
-        Insights = 4194304,
-        PoliciesForMicrosoft365 = 8388608,
-        Fly = 16777216,
-        CloudBackupForGoogleWorkspace = 33554432,
-        Cense = 67108864,
-        Enpower = 134217728,
-        CloudBackupForIaasPaas = 1073741824,
-    ]
-);
-
 impl ProductType {
-    /// Every known product, in code order.
-    pub const KNOWN: [ProductType; 22] = [
-        Self::DocAveOnline,
-        Self::CloudGovernance,
-        Self::CloudBackupForSalesforce,
-        Self::BaselineManagement,
-        Self::RiskManagement,
-        Self::WorkspaceManagement,
-        Self::UserManagement,
-        Self::MyHub,
-        Self::StorageOptimization,
-        Self::TyGraph,
-        Self::CloudBackupForMicrosoft365,
-        Self::CloudManagement,
-        Self::CloudArchiving,
-        Self::Opus,
-        Self::CloudBackupForDynamics365,
-        Self::Insights,
-        Self::PoliciesForMicrosoft365,
-        Self::Fly,
-        Self::CloudBackupForGoogleWorkspace,
-        Self::Cense,
-        Self::Enpower,
-        Self::CloudBackupForIaasPaas,
-    ];
-
     /// The product's name as AvePoint writes it; `None` for an unknown code.
     pub fn name(self) -> Option<&'static str> {
         Some(match self {

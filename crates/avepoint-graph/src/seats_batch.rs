@@ -1,82 +1,20 @@
 //! The paginated seats report
 //! (`POST .../customers/{customerId}/3rd-party-products/type/{type}/tenants/batch`): the
 //! same seats as [`Client::tenant_user_seats`], page by page, optionally for chosen tenants
-//! ([`TenantSeatsBatchRequest`]).
+//! ([`PagedRequest`]`<`[`TenantSeatsBatch`]`>`).
 //!
 //! Each record carries the tenant type the service reports ([`ReportedTenantType`]), which
 //! keeps a type this version does not know instead of failing.
 
-use std::fmt;
 use std::num::NonZeroU32;
-use std::sync::Arc;
 
 use avepoint_graph_raw::types as raw;
 use serde::{Deserialize, Serialize};
-use tracing::Instrument as _;
 
 use crate::client::{Client, OperationScopes};
 use crate::error::{Error, TENANTS_BATCH_OPERATION};
-use crate::paging::{
-    self, DEFAULT_MAX_TENANT_PAGES, DEFAULT_PAGE_SIZE, FetchPage, Page, PageStream,
-};
-use crate::types::{TenantSeats, TenantType, seat_count};
-
-/// A tenant type as a response reports it: one of the [`TenantType`]s, or a code this
-/// version does not know (AvePoint added a product).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(from = "i32", into = "i32")]
-pub enum ReportedTenantType {
-    /// A known tenant type.
-    Known(TenantType),
-    /// A code this version does not know.
-    Other(i32),
-}
-
-impl ReportedTenantType {
-    /// The wire integer.
-    pub fn code(self) -> i32 {
-        match self {
-            Self::Known(t) => t.code(),
-            Self::Other(code) => code,
-        }
-    }
-
-    /// The known tenant type, if it is one.
-    pub fn known(self) -> Option<TenantType> {
-        match self {
-            Self::Known(t) => Some(t),
-            Self::Other(_) => None,
-        }
-    }
-}
-
-impl From<i32> for ReportedTenantType {
-    fn from(code: i32) -> Self {
-        TenantType::from_code(code).map_or(Self::Other(code), Self::Known)
-    }
-}
-
-impl From<ReportedTenantType> for i32 {
-    fn from(t: ReportedTenantType) -> i32 {
-        t.code()
-    }
-}
-
-impl From<TenantType> for ReportedTenantType {
-    fn from(t: TenantType) -> Self {
-        Self::Known(t)
-    }
-}
-
-impl fmt::Display for ReportedTenantType {
-    /// The short name (`m365`, ...); an unknown code shows as `type 7`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Known(t) => t.fmt(f),
-            Self::Other(code) => write!(f, "type {code}"),
-        }
-    }
-}
+use crate::paging::{DEFAULT_MAX_TENANT_PAGES, Paged, PagedOperation, PagedRequest, sealed};
+use crate::types::{ReportedTenantType, TenantSeats, TenantType, seat_count};
 
 /// One tenant and its user seats, from the paginated report.
 ///
@@ -126,85 +64,44 @@ impl TenantSeatsRecord {
             tenant_name: r.tenant_name,
         })
     }
-
-    fn key(&self) -> String {
-        format!("{}/{}", self.tenant_type.code(), self.tenant_id)
-    }
 }
 
-/// A prepared paginated seats report; see [`Client::tenant_seats_batch`].
+/// The paginated seats report of one customer's tenants of one type as a paginated
+/// operation: the `Op` of the [`PagedRequest`] that [`Client::tenant_seats_batch`] returns.
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is streamed or collected"]
-pub struct TenantSeatsBatchRequest {
-    client: Client,
+pub struct TenantSeatsBatch {
     customer_id: String,
     tenant_type: TenantType,
-    page_size: u32,
-    max_pages: u32,
     tenant_ids: Vec<String>,
 }
 
-impl Client {
-    /// Prepares the paginated seats report (`tenants/batch`, `elements.license.read.all`) of
-    /// customer `customer_id`'s tenants of `tenant_type`: [`TenantSeatsBatchRequest::stream`]
-    /// yields the tenants one at a time, [`TenantSeatsBatchRequest::collect_all`] gathers
-    /// them. The rows are those of [`Client::tenant_user_seats`] (convert with
-    /// [`TenantSeats::from`]).
-    pub fn tenant_seats_batch(
-        &self,
-        customer_id: impl Into<String>,
-        tenant_type: TenantType,
-    ) -> TenantSeatsBatchRequest {
-        TenantSeatsBatchRequest {
-            client: self.clone(),
-            customer_id: customer_id.into(),
-            tenant_type,
-            page_size: DEFAULT_PAGE_SIZE,
-            max_pages: DEFAULT_MAX_TENANT_PAGES,
-            tenant_ids: Vec::new(),
-        }
-    }
-}
-
 /// What every page fetch of one report sends.
-#[derive(Debug, Clone)]
-struct ReportTarget {
+#[derive(Debug)]
+pub(crate) struct ReportTarget {
     customer_id: raw::RetrieveCustomerTenantsBatchCustomerId,
     customer_label: String,
     tenant_type: TenantType,
     body: raw::TenantsBatchRequest,
 }
 
-impl TenantSeatsBatchRequest {
-    /// Tenants per page, 1..=100 (default 100). Out of range, the stream yields
-    /// [`Error::InvalidInput`] without calling the service.
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.page_size = size;
-        self
-    }
+impl sealed::Sealed for TenantSeatsBatch {}
 
-    /// The most pages to fetch before ending with [`Error::Paging`] (default
-    /// [`DEFAULT_MAX_TENANT_PAGES`]); the walk also stops at twice the pages the first `totalCount`
-    /// needs, plus two.
-    pub fn max_pages(mut self, pages: u32) -> Self {
-        self.max_pages = pages;
-        self
-    }
+impl PagedOperation for TenantSeatsBatch {
+    type Item = TenantSeatsRecord;
+}
 
-    /// Reports only these tenants (the body's `tenantIds`); none given reports all.
-    pub fn tenant_ids<I, S>(mut self, ids: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.tenant_ids = ids.into_iter().map(Into::into).collect();
-        self
-    }
+impl Paged for TenantSeatsBatch {
+    type Target = ReportTarget;
+    type RawPage = raw::TenantSeatsPage;
+    type RawItem = raw::TenantSeatsBatchItem;
+
+    const OPERATION: &'static str = TENANTS_BATCH_OPERATION;
+    const SCOPES: OperationScopes = OperationScopes::License;
+    const DEFAULT_MAX_PAGES: u32 = DEFAULT_MAX_TENANT_PAGES;
 
     fn target(&self) -> Result<ReportTarget, Error> {
-        let customer_id = crate::client::checked_customer_id(&self.customer_id)?;
         Ok(ReportTarget {
-            customer_id,
+            customer_id: crate::client::checked_customer_id(&self.customer_id)?,
             customer_label: self.customer_id.clone(),
             tenant_type: self.tenant_type,
             body: raw::TenantsBatchRequest {
@@ -213,116 +110,86 @@ impl TenantSeatsBatchRequest {
         })
     }
 
-    /// The tenants with their seats, fetched lazily page by page (see [`PageStream`]).
-    pub fn stream(self) -> PageStream<TenantSeatsRecord> {
-        let prepared = self
-            .target()
-            .and_then(|t| paging::checked_page_size(self.page_size).map(|size| (t, size)));
-        let (target, size) = match prepared {
-            Ok(prepared) => prepared,
-            Err(e) => {
-                return PageStream::failed(TENANTS_BATCH_OPERATION, TenantSeatsRecord::key, e);
-            }
-        };
-        let client = self.client;
-        let fetch: FetchPage<TenantSeatsRecord> = Arc::new(move |index, size| {
-            let (client, target) = (client.clone(), target.clone());
-            Box::pin(async move { fetch_page(&client, &target, index, size).await })
-        });
-        PageStream::new(
-            TENANTS_BATCH_OPERATION,
-            size,
-            self.max_pages,
-            TenantSeatsRecord::key,
-            fetch,
+    fn span(target: &ReportTarget, index: NonZeroU32, size: NonZeroU32) -> tracing::Span {
+        tracing::info_span!(
+            "avepoint.call",
+            operation = TENANTS_BATCH_OPERATION,
+            customer_id = %crate::escape::escape_control(&target.customer_label),
+            tenant_type = %target.tenant_type,
+            page_index = index.get(),
+            page_size = size.get(),
         )
     }
 
-    /// Every tenant of the report, all pages walked.
-    pub async fn collect_all(self) -> Result<Vec<TenantSeatsRecord>, Error> {
-        self.stream().collect_all().await
+    async fn send(
+        target: &ReportTarget,
+        raw: avepoint_graph_raw::Client,
+        index: NonZeroU32,
+        size: NonZeroU32,
+    ) -> Result<
+        avepoint_graph_raw::ResponseValue<raw::TenantSeatsPage>,
+        avepoint_graph_raw::Error<avepoint_graph_raw::ByteStream>,
+    > {
+        let tenant_type = raw::TenantType::from(target.tenant_type);
+        raw.retrieve_customer_tenants_batch(
+            &target.customer_id,
+            &tenant_type,
+            Some(index),
+            Some(size),
+            &target.body,
+        )
+        .await
     }
 
-    /// Page `index` (1-based) alone.
-    pub async fn page(&self, index: u32) -> Result<Page<TenantSeatsRecord>, Error> {
-        let target = self.target()?;
-        let size = paging::checked_page_size(self.page_size)?;
-        let index = paging::checked_page_index(index)?;
-        fetch_page(&self.client, &target, index, size).await
+    fn split(page: raw::TenantSeatsPage) -> (Vec<raw::TenantSeatsBatchItem>, raw::PageMetadata) {
+        (page.data, page.metadata)
     }
 
-    /// Page 1 alone, with the `totalCount` of the whole report.
-    pub async fn first_page(&self) -> Result<Page<TenantSeatsRecord>, Error> {
-        self.page(1).await
+    fn item(raw: raw::TenantSeatsBatchItem) -> Result<TenantSeatsRecord, Error> {
+        TenantSeatsRecord::from_raw(raw)
+    }
+
+    fn key(record: &TenantSeatsRecord) -> String {
+        format!("{}/{}", record.tenant_type.code(), record.tenant_id)
     }
 }
 
-/// Fetches one page of the report through the client's call path.
-async fn fetch_page(
-    client: &Client,
-    target: &ReportTarget,
-    index: NonZeroU32,
-    size: NonZeroU32,
-) -> Result<Page<TenantSeatsRecord>, Error> {
-    let span = tracing::info_span!(
-        "avepoint.call",
-        operation = TENANTS_BATCH_OPERATION,
-        customer_id = %crate::escape::escape_control(&target.customer_label),
-        tenant_type = %target.tenant_type,
-        page_index = index.get(),
-        page_size = size.get(),
-    );
-    let tenant_type = raw::TenantType::from(target.tenant_type);
-    let page = client
-        .call_raw(TENANTS_BATCH_OPERATION, OperationScopes::License, |raw| {
-            let (customer_id, tenant_type, body) = (
-                target.customer_id.clone(),
-                tenant_type.clone(),
-                target.body.clone(),
-            );
-            async move {
-                raw.retrieve_customer_tenants_batch(
-                    &customer_id,
-                    &tenant_type,
-                    Some(index),
-                    Some(size),
-                    &body,
-                )
-                .await
-            }
-        })
-        .instrument(span)
-        .await?;
-    let items = page
-        .data
-        .into_iter()
-        .map(TenantSeatsRecord::from_raw)
-        .collect::<Result<Vec<_>, _>>()?;
-    Page::from_raw(TENANTS_BATCH_OPERATION, items, &page.metadata)
+impl Client {
+    /// Prepares the paginated seats report (`tenants/batch`, `elements.license.read.all`) of
+    /// customer `customer_id`'s tenants of `tenant_type`: [`PagedRequest::stream`] yields
+    /// the tenants one at a time, [`PagedRequest::collect_all`] gathers them. The rows are
+    /// those of [`Client::tenant_user_seats`] (convert with [`TenantSeats::from`]).
+    pub fn tenant_seats_batch(
+        &self,
+        customer_id: impl Into<String>,
+        tenant_type: TenantType,
+    ) -> PagedRequest<TenantSeatsBatch> {
+        PagedRequest::new(
+            self,
+            TenantSeatsBatch {
+                customer_id: customer_id.into(),
+                tenant_type,
+                tenant_ids: Vec::new(),
+            },
+        )
+    }
+}
+
+impl PagedRequest<TenantSeatsBatch> {
+    /// Reports only these tenants (the body's `tenantIds`); none given reports all.
+    pub fn tenant_ids<I, S>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.operation.tenant_ids = ids.into_iter().map(Into::into).collect();
+        self
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reported_types_keep_unknown_codes() {
-        for t in TenantType::ALL {
-            assert_eq!(
-                ReportedTenantType::from(t.code()),
-                ReportedTenantType::Known(t)
-            );
-        }
-        let other = ReportedTenantType::from(7);
-        assert_eq!(other, ReportedTenantType::Other(7));
-        assert_eq!(other.to_string(), "type 7");
-        assert_eq!(other.known(), None);
-        assert_eq!(serde_json::to_string(&other).ok().as_deref(), Some("7"));
-        assert_eq!(
-            serde_json::from_str::<ReportedTenantType>("1").ok(),
-            Some(ReportedTenantType::Known(TenantType::Salesforce))
-        );
-    }
 
     #[test]
     fn negative_counts_are_refused() {

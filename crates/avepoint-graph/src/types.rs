@@ -3,6 +3,14 @@
 //! The wire uses bare integers (`type` 0..3, `licenseAssignedStatus` 0..1); these enums give
 //! them names, parse both the short names and the numbers, and convert to and from the raw
 //! generated types.
+//!
+//! A tenant type comes in two forms. What a request asks for is a [`TenantType`], a closed
+//! enum: the spec allows only the four types in the `type` path parameter, so a request can
+//! name only those (and the command line parses them with their aliases). What a response
+//! reports is a [`ReportedTenantType`], an open code like the other codes the service may
+//! extend: a type AvePoint adds later is kept as `Unknown(code)`, not refused. The wire
+//! codes are written once, in [`ReportedTenantType`]; [`TenantType`] maps to and from it by
+//! name.
 
 use std::fmt;
 use std::str::FromStr;
@@ -59,17 +67,12 @@ impl TenantType {
 
     /// The wire integer.
     pub fn code(self) -> i32 {
-        match self {
-            Self::Microsoft365 => 0,
-            Self::Salesforce => 1,
-            Self::Google => 2,
-            Self::Dynamics365 => 3,
-        }
+        ReportedTenantType::from(self).code()
     }
 
-    /// The tenant type of a wire integer.
+    /// The tenant type of a wire integer; `None` for a code this version does not know.
     pub fn from_code(code: i32) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.code() == code)
+        ReportedTenantType::from_code(code).known()
     }
 
     /// The short name used on command lines and in output (`m365`, `salesforce`, ...).
@@ -150,6 +153,57 @@ impl From<TenantType> for raw::TenantType {
             Ok(v) => v,
             // The spec's enum is 0..=3, the same as `TenantType::ALL`; a test checks it.
             Err(_) => unreachable!("TenantType codes match the spec"),
+        }
+    }
+}
+
+avepoint_graph_raw::open_code! {
+    /// A tenant type as a response reports it (`type`): one of the types this version knows,
+    /// or `Unknown(code)` for one AvePoint added. [`ReportedTenantType::known`] gives the
+    /// [`TenantType`] to ask for.
+    #[non_exhaustive]
+    pub enum ReportedTenantType: i32 {
+        /// `0` - Microsoft 365.
+        Microsoft365 = 0,
+        /// `1` - Salesforce.
+        Salesforce = 1,
+        /// `2` - Google.
+        Google = 2,
+        /// `3` - Dynamics 365.
+        Dynamics365 = 3,
+    }
+}
+
+impl ReportedTenantType {
+    /// The [`TenantType`] of a known type; `None` for an unknown code.
+    pub fn known(self) -> Option<TenantType> {
+        match self {
+            Self::Microsoft365 => Some(TenantType::Microsoft365),
+            Self::Salesforce => Some(TenantType::Salesforce),
+            Self::Google => Some(TenantType::Google),
+            Self::Dynamics365 => Some(TenantType::Dynamics365),
+            Self::Unknown(_) => None,
+        }
+    }
+}
+
+impl From<TenantType> for ReportedTenantType {
+    fn from(t: TenantType) -> Self {
+        match t {
+            TenantType::Microsoft365 => Self::Microsoft365,
+            TenantType::Salesforce => Self::Salesforce,
+            TenantType::Google => Self::Google,
+            TenantType::Dynamics365 => Self::Dynamics365,
+        }
+    }
+}
+
+impl fmt::Display for ReportedTenantType {
+    /// The short name of a known type (`m365`, ...); an unknown code shows as `unknown (7)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.known() {
+            Some(t) => t.fmt(f),
+            None => write!(f, "unknown ({})", self.code()),
         }
     }
 }
@@ -323,6 +377,28 @@ mod tests {
             "`teams` is not a valid tenant type; use one of: m365 (0), salesforce (1), google (2), d365 (3)"
         );
         assert!(TenantType::try_from(4).is_err());
+    }
+
+    #[test]
+    fn reported_types_keep_unknown_codes() {
+        for t in TenantType::ALL {
+            let reported = ReportedTenantType::from_code(t.code());
+            assert_eq!(reported, ReportedTenantType::from(t));
+            assert_eq!(reported.known(), Some(t));
+            assert_eq!(reported.to_string(), t.short_name());
+        }
+        assert_eq!(ReportedTenantType::KNOWN.len(), TenantType::ALL.len());
+        let other = ReportedTenantType::from(7);
+        assert_eq!(other, ReportedTenantType::Unknown(7));
+        assert!(!other.is_known());
+        assert_eq!(other.to_string(), "unknown (7)");
+        assert_eq!(other.known(), None);
+        assert_eq!(TenantType::from_code(7), None);
+        assert_eq!(serde_json::to_string(&other).ok().as_deref(), Some("7"));
+        assert_eq!(
+            serde_json::from_str::<ReportedTenantType>("1").ok(),
+            Some(ReportedTenantType::Salesforce)
+        );
     }
 
     #[test]

@@ -437,6 +437,57 @@ async fn first_page_has_the_total() {
     assert_eq!(script.calls.load(Ordering::SeqCst), 1);
 }
 
+/// A single page of the seats report: the requested index and size, the chosen tenants in
+/// the body; an index of 0 is refused before anything is sent.
+#[tokio::test]
+async fn a_single_page_of_the_seats_report_sends_its_index_size_and_tenants() {
+    let h = Harness::start(3600).await;
+    let items: Vec<Value> = (0..12)
+        .map(|i| json!({"type": 3, "tenantId": format!("t-{i}"), "tenantName": format!("n{i}"), "availableUserSeat": i, "assignedUserSeat": 1}))
+        .collect();
+    let script = Script::new(move |index, size, _| slice_page(&items, index, size, 12));
+    Mock::given(method("POST"))
+        .and(path_regex(BATCH_PATH_RE))
+        .respond_with(script.clone())
+        .mount(&h.server)
+        .await;
+    let request = h
+        .client()
+        .tenant_seats_batch("c-1", TenantType::Dynamics365)
+        .tenant_ids(["t-5", "t-6"])
+        .page_size(5);
+    let err = request.page(0).await.expect_err("refused");
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    assert_eq!(script.calls.load(Ordering::SeqCst), 0);
+    let page = request.page(2).await.expect("ok");
+    assert_eq!(page.page_index, 2);
+    assert_eq!(page.total_count, 12);
+    let ids: Vec<&str> = page.items.iter().map(|r| r.tenant_id.as_str()).collect();
+    assert_eq!(ids, ["t-5", "t-6", "t-7", "t-8", "t-9"]);
+    assert_eq!(page.items[0].tenant_type, ReportedTenantType::Dynamics365);
+    let requests = h.server.received_requests().await.unwrap_or_default();
+    let sent = requests
+        .iter()
+        .find(|r| r.url.path().ends_with("/tenants/batch"))
+        .expect("one page request");
+    assert!(
+        sent.url
+            .path()
+            .contains("/customers/c-1/3rd-party-products/type/3/")
+    );
+    let query: Vec<(String, String)> = sent.url.query_pairs().into_owned().collect();
+    assert!(
+        query.contains(&("pageIndex".into(), "2".into())),
+        "{query:?}"
+    );
+    assert!(
+        query.contains(&("pageSize".into(), "5".into())),
+        "{query:?}"
+    );
+    let body: Value = serde_json::from_slice(&sent.body).expect("JSON body");
+    assert_eq!(body, json!({"tenantIds": ["t-5", "t-6"]}));
+}
+
 /// Codes this version does not know are kept, and a missing organization or tenant list is
 /// not an error.
 #[tokio::test]
@@ -482,11 +533,12 @@ async fn unknown_codes_are_kept() {
         .collect_all()
         .await
         .expect("ok");
+    assert_eq!(records[0].tenant_type, ReportedTenantType::Microsoft365);
     assert_eq!(
-        records[0].tenant_type,
-        ReportedTenantType::Known(TenantType::Microsoft365)
+        records[0].tenant_type.known(),
+        Some(TenantType::Microsoft365)
     );
-    assert_eq!(records[1].tenant_type, ReportedTenantType::Other(17));
+    assert_eq!(records[1].tenant_type, ReportedTenantType::Unknown(17));
     let seats: Vec<TenantSeats> = records.into_iter().map(TenantSeats::from).collect();
     assert_eq!(seats[1].assigned_seats, 4);
     insta::assert_json_snapshot!("unknown_codes_customers", customers);
