@@ -77,6 +77,7 @@
 pub mod auth;
 pub mod body;
 mod client;
+mod clock;
 mod customers;
 mod environment;
 pub mod error;
@@ -102,6 +103,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     TenantUserSeatsRequest, USER_AGENT,
 };
+pub use clock::{Clock, TestClock, TokioClock};
 pub use customers::{Customer, CustomerTenant, CustomersRequest, JobStatus, ManagementMode};
 pub use environment::{DataCenter, Endpoints, redact_url_text};
 pub use error::{
@@ -111,7 +113,7 @@ pub use overview::SeatOverview;
 pub use paging::{MAX_PAGE_SIZE, Page, PageStream};
 pub use products::{ProductSeats, ProductType};
 pub use rate_limit::RateLimitStats;
-pub use retry::{RetryPolicy, Sleeper};
+pub use retry::RetryPolicy;
 pub use seats_batch::{ReportedTenantType, TenantSeatsBatchRequest, TenantSeatsRecord};
 pub use services::{
     Capacity, CustomerServices, NOT_APPLICABLE, ServiceField, ServiceProduct, UnparsableField,

@@ -385,8 +385,6 @@ fn parse_oauth_error(
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
-    use std::future::Future;
-    use std::pin::Pin;
     use std::sync::Mutex;
 
     use base64::Engine as _;
@@ -398,30 +396,14 @@ mod tests {
 
     use super::*;
     use crate::auth::certificate::tests::verify_assertion;
-    use crate::retry::{RetryPolicy, Sleeper};
+    use crate::clock::TestClock;
+    use crate::retry::RetryPolicy;
 
     const SECRET: &str = "s3cr3t-V@lue+with/specials=";
     const CLIENT_ID: &str = "demo-secret-client";
     const CERT_CLIENT_ID: &str = "demo-cert-client";
     const DEMO_CERT: &str = include_str!("../../../avepoint-fake/fixtures/demo-cert.pem");
     const DEMO_PFX: &[u8] = include_bytes!("../../../avepoint-fake/fixtures/demo.pfx");
-
-    /// Records the retry loop's waits instead of sleeping.
-    #[derive(Debug, Default)]
-    struct Recorder(Mutex<Vec<Duration>>);
-
-    impl Sleeper for Recorder {
-        fn sleep(&self, d: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-            self.0.lock().expect("lock").push(d);
-            Box::pin(async {})
-        }
-    }
-
-    impl Recorder {
-        fn waits(&self) -> Vec<Duration> {
-            self.0.lock().expect("lock").clone()
-        }
-    }
 
     fn http() -> reqwest::Client {
         avepoint_graph_raw::http_client_builder()
@@ -439,8 +421,8 @@ mod tests {
         client_id: &str,
         auth: ClientAuth,
         policy: RetryPolicy,
-    ) -> (IdentityClient, Arc<Recorder>) {
-        let recorder = Arc::new(Recorder::default());
+    ) -> (IdentityClient, Arc<TestClock>) {
+        let recorder = Arc::new(TestClock::new());
         let retry = RetryRuntime::new(policy, recorder.clone());
         (
             IdentityClient::new(url, client_id.to_owned(), auth, http(), retry),
@@ -448,7 +430,7 @@ mod tests {
         )
     }
 
-    fn secret_client(server: &MockServer) -> (IdentityClient, Arc<Recorder>) {
+    fn secret_client(server: &MockServer) -> (IdentityClient, Arc<TestClock>) {
         identity(
             token_url(server),
             CLIENT_ID,
@@ -464,7 +446,7 @@ mod tests {
         )
     }
 
-    fn cert_client(server: &MockServer) -> (IdentityClient, Arc<Recorder>) {
+    fn cert_client(server: &MockServer) -> (IdentityClient, Arc<TestClock>) {
         identity(
             token_url(server),
             CERT_CLIENT_ID,
@@ -1082,7 +1064,7 @@ mod tests {
             .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
             .mount(&server)
             .await;
-        let recorder = Arc::new(Recorder::default());
+        let recorder = Arc::new(TestClock::new());
         let http = avepoint_graph_raw::http_client_builder()
             .timeout(Duration::from_millis(100))
             .build()
