@@ -564,7 +564,7 @@ impl TenantUserSeatsRequest {
                 "call succeeded"
             ),
             Err(e) => {
-                tracing::warn!(error = %e, elapsed_ms = started.elapsed().as_millis() as u64, "call failed")
+                tracing::warn!(error = %error::Chain(e), elapsed_ms = started.elapsed().as_millis() as u64, "call failed")
             }
         }
         result?
@@ -651,7 +651,7 @@ where
             if let Some(id) = e.request_id() {
                 span.record("request_id", id);
             }
-            tracing::debug!(error = %e, "attempt failed");
+            tracing::debug!(error = %error::Chain(e), "attempt failed");
         } else {
             tracing::debug!("attempt succeeded");
         }
@@ -723,29 +723,15 @@ fn api_error(
     }))
 }
 
-/// Describes a transport failure with its cause chain (reqwest's own message is terse).
-pub(crate) fn transport_error(url: &str, err: reqwest::Error) -> Error {
-    // The URL without its query string, which does not belong in errors and logs.
-    let err = match err.url().cloned() {
-        Some(mut url) => {
-            url.set_query(None);
-            err.without_url().with_url(url)
-        }
-        None => err,
-    };
-    let mut message = err.to_string();
-    let mut source = std::error::Error::source(&err);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
-    Error::Transport {
-        url: url.to_owned(),
-        timed_out: err.is_timeout(),
-        message,
-        source: Some(Box::new(err)),
-    }
+/// The transport error of a call to `base_url`: it names the URL the HTTP client called
+/// (without its query, which does not belong in errors and logs), and the HTTP client's
+/// error, stripped of that URL so that it is not printed twice, is its source.
+pub(crate) fn transport_error(base_url: &str, err: reqwest::Error) -> Error {
+    let url = err.url().cloned().map(|mut url| {
+        url.set_query(None);
+        url.to_string()
+    });
+    Error::transport(url.as_deref().unwrap_or(base_url), err.without_url())
 }
 
 /// Reads at most [`ERROR_BODY_READ_LIMIT`] bytes of an error body; `true` when it was cut.

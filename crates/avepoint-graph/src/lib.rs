@@ -107,7 +107,7 @@ pub use clock::{Clock, TestClock, TokioClock};
 pub use customers::{Customer, CustomerTenant, CustomersRequest, JobStatus, ManagementMode};
 pub use environment::{DataCenter, Endpoints, redact_url_text};
 pub use error::{
-    ApiError, AuthenticationError, DisplayDuration, Error, GiveUpReason, Result, RetryLimit,
+    ApiError, AuthenticationError, DisplayDuration, Error, GaveUp, GiveUpReason, Result, RetryLimit,
 };
 pub use overview::SeatOverview;
 pub use paging::{MAX_PAGE_SIZE, Page, PageStream};

@@ -316,7 +316,7 @@ where
             attempt = n,
             wait_ms = wait.as_millis() as u64,
             status = error.status(),
-            error = &error as &(dyn std::error::Error + 'static),
+            error = %crate::error::Chain(&error),
             "transient failure; retrying"
         );
         rt.clock.sleep(wait).await;
