@@ -223,17 +223,29 @@ where
 {
     let start = rt.clock.now();
     let policy = &rt.policy;
+    let give_up = |attempts: u32, reason: GiveUpReason, last: Error| Error::RetriesExhausted {
+        attempts,
+        elapsed: rt.elapsed(start),
+        reason,
+        last: Box::new(last),
+    };
     let mut n = 0u32;
+    // The error of the attempt before, while a retry is under way.
+    let mut retrying: Option<Error> = None;
     loop {
         n += 1;
-        // The limiter's wait is part of the call: it counts toward the deadline.
+        // The limiter's wait is part of the call: it counts toward the deadline. A retry
+        // whose slot would come too late is not made: the call gives up on the error before.
         let pass = match &rt.limiter {
-            Some(limiter) => Some(
-                limiter
-                    .acquire(rt.remaining(start))
-                    .await
-                    .map_err(|e| e.into_error(target, operation, n, rt.elapsed(start)))?,
-            ),
+            Some(limiter) => match limiter.acquire(rt.remaining(start)).await {
+                Ok(pass) => Some(pass),
+                Err(refused) => {
+                    return Err(match retrying.take() {
+                        Some(last) => give_up(n - 1, GiveUpReason::Deadline, last),
+                        None => refused.into_error(target, operation, n, rt.elapsed(start)),
+                    });
+                }
+            },
             None => None,
         };
         let left = rt.remaining(start);
@@ -279,21 +291,16 @@ where
             Err(e) => e,
         };
 
-        let give_up = |reason: GiveUpReason, last: Error| Error::RetriesExhausted {
-            attempts: n,
-            elapsed: rt.elapsed(start),
-            reason,
-            last: Box::new(last),
-        };
         if policy.max_attempts <= 1 {
             return Err(error);
         }
         if n >= policy.max_attempts {
-            return Err(give_up(GiveUpReason::MaxAttempts, error));
+            return Err(give_up(n, GiveUpReason::MaxAttempts, error));
         }
         let wait = match error.retry_after() {
             Some(requested) if requested > policy.max_retry_after => {
                 return Err(give_up(
+                    n,
                     GiveUpReason::RetryAfterTooLong {
                         requested,
                         cap: policy.max_retry_after,
@@ -305,11 +312,11 @@ where
             None => jittered(policy.backoff_ceiling(n)),
         };
         if rt.remaining(start).is_some_and(|left| wait >= left) {
-            return Err(give_up(GiveUpReason::Deadline, error));
+            return Err(give_up(n, GiveUpReason::Deadline, error));
         }
         let paced_by_server = error.retry_after().is_some();
         if !paced_by_server && rt.budget.as_ref().is_some_and(|b| !b.try_take()) {
-            return Err(give_up(GiveUpReason::BudgetExhausted, error));
+            return Err(give_up(n, GiveUpReason::BudgetExhausted, error));
         }
         tracing::warn!(
             operation,
@@ -320,6 +327,7 @@ where
             "transient failure; retrying"
         );
         rt.clock.sleep(wait).await;
+        retrying = Some(error);
     }
 }
 
@@ -491,6 +499,35 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         assert_eq!(clock.waits(), vec![Duration::from_secs(3)]);
+    }
+
+    #[tokio::test]
+    async fn a_retry_the_rate_limiter_would_delay_past_the_deadline_is_not_made() {
+        // One request per second, a 900 ms deadline: after a 503 and its short backoff,
+        // the retry's slot is a second after the first attempt, past the deadline.
+        let clock = TestClock::new();
+        let limiter = Arc::new(RateLimiter::new(Some(1.0), false, Arc::new(clock.clone())));
+        let rt = RetryRuntime::new(
+            RetryPolicy::default().deadline(Some(Duration::from_millis(900))),
+            Arc::new(clock.clone()),
+        )
+        .with_limiter(limiter);
+        let mut calls = 0;
+        let out: Result<(), _> = run(&rt, "op", "http://127.0.0.1:1", |_| {
+            calls += 1;
+            async { Err(api(503, None)) }
+        })
+        .await;
+        assert_eq!(calls, 1);
+        match out.expect_err("gives up") {
+            Error::RetriesExhausted {
+                attempts: 1,
+                reason: GiveUpReason::Deadline,
+                last,
+                ..
+            } => assert_eq!(last.status(), Some(503)),
+            other => panic!("unexpected {other:?}"),
+        }
     }
 
     #[tokio::test]
