@@ -53,10 +53,7 @@ fn level(f: &mut fmt::Formatter<'_>, e: &SdkError) -> fmt::Result {
     else {
         return write!(f, "{e}");
     };
-    let head = GaveUp {
-        attempts: *attempts,
-        elapsed: *elapsed,
-    };
+    let head = GaveUp::new(*attempts, *elapsed);
     match reason.limit() {
         Some(limit) => write!(
             f,

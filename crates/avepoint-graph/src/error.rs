@@ -117,7 +117,7 @@ pub enum Error {
     /// attempt: the attempts, the deadline, the retry budget ran out, or the server asked
     /// to wait too long. `attempts` is 1 when no retry was made at all. The error of the last
     /// attempt is the [`source`](std::error::Error::source).
-    #[error("{} ({reason})", GaveUp { attempts: *attempts, elapsed: *elapsed })]
+    #[error("{} ({reason})", GaveUp::new(*attempts, *elapsed))]
     RetriesExhausted {
         /// Attempts made, the first one included.
         attempts: u32,
@@ -170,6 +170,13 @@ pub struct GaveUp {
     pub attempts: u32,
     /// Time spent on the whole call.
     pub elapsed: Duration,
+}
+
+impl GaveUp {
+    /// The head of the text of a call that gave up after `attempts` attempts in `elapsed`.
+    pub fn new(attempts: u32, elapsed: Duration) -> Self {
+        Self { attempts, elapsed }
+    }
 }
 
 impl std::fmt::Display for GaveUp {
@@ -660,6 +667,20 @@ mod tests {
             shown(Duration::from_secs(3 * 3600 + 20 * 60 + 59)),
             "3h 20m"
         );
+    }
+
+    #[test]
+    fn caps_are_shown_exactly_and_in_binary_units() {
+        let text = |limit| {
+            Error::ResponseTooLarge {
+                operation: "op",
+                limit,
+            }
+            .to_string()
+        };
+        assert!(text(8 * 1024 * 1024).contains("the 8388608-byte cap (8 MiB),"));
+        assert!(text(65536).contains("the 65536-byte cap (64 KiB),"));
+        assert!(text(1000).contains("the 1000-byte cap,"));
     }
 
     #[test]
