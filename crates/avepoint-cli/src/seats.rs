@@ -208,7 +208,8 @@ impl Tally<'_> {
                 self.status = self.status.max(Status::of_listing_error(&error, listed));
                 self.listing_stopped = Some(listed);
                 self.sink.incomplete(&format!(
-                    "the customers listing failed after {listed} customer(s): {error}"
+                    "the customers listing failed after {listed} customer(s): {}",
+                    Described(&error)
                 ))?;
                 quiet(progress, || {
                     if listed == 0 {

@@ -482,7 +482,7 @@ fn max_attempts_bounds_the_retries() {
     ]));
     assert_eq!(r.code, Some(1), "stderr: {}", r.stderr);
     assert!(
-        r.stderr.contains("gave up after 2 attempt(s)"),
+        r.stderr.contains("gave up after 2 attempts in "),
         "{}",
         r.stderr
     );
@@ -496,7 +496,7 @@ fn max_attempts_bounds_the_retries() {
     assert!(!r.stderr.contains("RetryPolicy"), "{}", r.stderr);
     let elapsed = r
         .stderr
-        .split(" attempt(s) in ")
+        .split(" attempts in ")
         .nth(1)
         .and_then(|rest| rest.split(' ').next())
         .unwrap_or_default();

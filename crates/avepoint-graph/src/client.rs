@@ -19,11 +19,12 @@ use crate::auth::{
     AccessToken, CUSTOMERS_READ_SCOPE, Credentials, LICENSE_READ_SCOPE, TokenCache, TokenCaches,
 };
 use crate::body::{self, DEFAULT_MAX_RESPONSE_BYTES};
+use crate::clock::{Clock, TokioClock};
 use crate::environment::{DataCenter, Endpoints};
 use crate::error::{self, ApiError, Error};
 use crate::rate_limit::{RateLimitConfig, RateLimitStats};
 use crate::redact::Redactor;
-use crate::retry::{self, RetryPolicy, RetryRuntime, Sleeper, TokioSleeper};
+use crate::retry::{self, RetryPolicy, RetryRuntime};
 use crate::types::{SeatStatus, TenantSeats, TenantType};
 
 /// The `User-Agent` sent with every request.
@@ -91,7 +92,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     attempt_timeout: Duration,
     http: Option<reqwest::Client>,
-    sleeper: Arc<dyn Sleeper>,
+    clock: Arc<dyn Clock>,
     refresh_margin: Duration,
     min_token_lifetime: Duration,
     max_response_bytes: usize,
@@ -125,7 +126,7 @@ impl Default for ClientBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
             http: None,
-            sleeper: Arc::new(TokioSleeper),
+            clock: Arc::new(TokioClock),
             refresh_margin: crate::auth::DEFAULT_REFRESH_MARGIN,
             min_token_lifetime: crate::auth::MIN_TRUSTED_LIFETIME,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
@@ -252,10 +253,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Where retry waits happen (default: tokio's timer). Tests use this to record waits
-    /// instead of sleeping.
-    pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
-        self.sleeper = sleeper;
+    /// The clock of every wait and deadline of the client: retry backoff, `Retry-After`,
+    /// attempt timeouts, the call's deadline, rate-limit pacing and token expiry (default:
+    /// [`TokioClock`]). Tests pass a [`TestClock`](crate::TestClock) to record and skip waits.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -324,12 +326,13 @@ impl ClientBuilder {
         };
         // The attempt timeout is enforced by the retry loop (one timer per attempt, for
         // API and token requests alike, whatever `reqwest::Client` is used).
-        let limiter = self.rate_limit.build(self.sleeper.clone())?;
-        let retry = RetryRuntime::new(self.retry, self.sleeper)
+        let limiter = self.rate_limit.build(self.clock.clone())?;
+        let retry = RetryRuntime::new(self.retry, self.clock.clone())
             .with_attempt_timeout(Some(self.attempt_timeout));
         let provider =
             credentials.into_provider(endpoints.token_url(), http.clone(), retry.clone());
-        let caches = TokenCaches::new(provider, self.refresh_margin, self.min_token_lifetime);
+        let caches = TokenCaches::new(provider, self.refresh_margin, self.min_token_lifetime)
+            .with_clock(self.clock);
         Ok(Client {
             inner: Arc::new(Inner {
                 license_tokens: caches.for_scopes(&self.scopes),
@@ -561,7 +564,7 @@ impl TenantUserSeatsRequest {
                 "call succeeded"
             ),
             Err(e) => {
-                tracing::warn!(error = %e, elapsed_ms = started.elapsed().as_millis() as u64, "call failed")
+                tracing::warn!(error = %error::Chain(e), elapsed_ms = started.elapsed().as_millis() as u64, "call failed")
             }
         }
         result?
@@ -648,7 +651,7 @@ where
             if let Some(id) = e.request_id() {
                 span.record("request_id", id);
             }
-            tracing::debug!(error = %e, "attempt failed");
+            tracing::debug!(error = %error::Chain(e), "attempt failed");
         } else {
             tracing::debug!("attempt succeeded");
         }
@@ -720,29 +723,15 @@ fn api_error(
     }))
 }
 
-/// Describes a transport failure with its cause chain (reqwest's own message is terse).
-pub(crate) fn transport_error(url: &str, err: reqwest::Error) -> Error {
-    // The URL without its query string, which does not belong in errors and logs.
-    let err = match err.url().cloned() {
-        Some(mut url) => {
-            url.set_query(None);
-            err.without_url().with_url(url)
-        }
-        None => err,
-    };
-    let mut message = err.to_string();
-    let mut source = std::error::Error::source(&err);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
-    Error::Transport {
-        url: url.to_owned(),
-        timed_out: err.is_timeout(),
-        message,
-        source: Some(Box::new(err)),
-    }
+/// The transport error of a call to `base_url`: it names the URL the HTTP client called
+/// (without its query, which does not belong in errors and logs), and the HTTP client's
+/// error, stripped of that URL so that it is not printed twice, is its source.
+pub(crate) fn transport_error(base_url: &str, err: reqwest::Error) -> Error {
+    let url = err.url().cloned().map(|mut url| {
+        url.set_query(None);
+        url.to_string()
+    });
+    Error::transport(url.as_deref().unwrap_or(base_url), err.without_url())
 }
 
 /// Reads at most [`ERROR_BODY_READ_LIMIT`] bytes of an error body; `true` when it was cut.

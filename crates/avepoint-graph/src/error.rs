@@ -5,6 +5,19 @@
 //! the request id support needs, [`Error::Authentication`] the identity service's answer,
 //! [`Error::RetriesExhausted`] how many attempts were made. Nothing here ever holds a secret:
 //! bodies are cut to a bounded snippet, and credentials live in redacting types.
+//!
+//! How the texts are written:
+//!
+//! * `Display` is one level: what happened, then what to do, in words that fit a program
+//!   and a command line alike (settings are named in plain words, e.g. "the maximum
+//!   attempts", never as a Rust method). A front end that has its own knob for a setting
+//!   finds it with [`GiveUpReason::limit`].
+//! * Causes are reached through [`std::error::Error::source`] only, never repeated in the
+//!   text: the error of the last attempt under [`Error::RetriesExhausted`], the HTTP
+//!   client's error under [`Error::Transport`]. Print the whole chain with anyhow's `{:#}`
+//!   or by walking `source()`.
+//! * Durations are rounded ([`DisplayDuration`]); only [`Error::RetriesExhausted`] speaks of
+//!   retries, and it says how many attempts were really made.
 
 use std::time::Duration;
 
@@ -35,13 +48,14 @@ pub enum Error {
     Authentication(Box<AuthenticationError>),
 
     /// The request never got an HTTP answer: DNS, connection, TLS or a timed-out attempt.
-    #[error(
-        "could not reach {url}: {message}; check the network, a proxy and the base URL (transient: retried)"
-    )]
+    /// The HTTP client's own error, when there is one, is the [`source`](std::error::Error::source).
+    #[error("could not reach {url}: {message}; {}", transport_hint(*timed_out))]
     Transport {
         /// The URL (without query) that was called.
         url: String,
-        /// What failed, e.g. "connection refused" or "timed out after 30s".
+        /// What failed, in a few words, e.g. "the connection failed" or "attempt 2 of
+        /// retrieve_customer_tenant_user_seats timed out after 30s" (the details are in the
+        /// source).
         message: String,
         /// Whether the attempt timed out (as opposed to failing outright).
         timed_out: bool,
@@ -89,7 +103,8 @@ pub enum Error {
     /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)): it
     /// was not read to the end. Not retried: the service would send the same again.
     #[error(
-        "the response of {operation} is larger than the {limit}-byte cap, far more than any real page, so it was not read to the end; raise the cap (ClientBuilder::max_response_bytes) if the service really sends that much, else report it to AvePoint support"
+        "the response of {operation} is larger than the {limit}-byte cap{}, far more than any real page, so it was not read to the end; report it to AvePoint support",
+        DisplayBytes(*limit)
     )]
     ResponseTooLarge {
         /// The operation whose response was too large.
@@ -98,11 +113,11 @@ pub enum Error {
         limit: usize,
     },
 
-    /// The call was retried until the attempts or the deadline ran out.
-    #[error(
-        "gave up after {attempts} attempt(s) in {} ({reason}); last error: {last}",
-        DisplayDuration(*elapsed)
-    )]
+    /// The call failed with a transient error and the retry policy allowed no further
+    /// attempt: the attempts, the deadline, the retry budget ran out, or the server asked
+    /// to wait too long. `attempts` is 1 when no retry was made at all. The error of the last
+    /// attempt is the [`source`](std::error::Error::source).
+    #[error("{} ({reason})", GaveUp::new(*attempts, *elapsed))]
     RetriesExhausted {
         /// Attempts made, the first one included.
         attempts: u32,
@@ -135,21 +150,107 @@ pub enum GiveUpReason {
     BudgetExhausted,
 }
 
+/// What happened, then what to do, in plain words: [`GiveUpReason::summary`] and the
+/// advice for its [`GiveUpReason::limit`].
 impl std::fmt::Display for GiveUpReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::MaxAttempts => f.write_str("maximum attempts reached; raise RetryPolicy::max_attempts to try longer"),
-            Self::Deadline => f.write_str("the call's deadline would pass; raise RetryPolicy::deadline to wait longer"),
-            Self::RetryAfterTooLong { requested, cap } => write!(
-                f,
-                "the server asked to wait {}, more than the {} cap; try again later or raise RetryPolicy::max_retry_after",
-                DisplayDuration(*requested),
-                DisplayDuration(*cap)
-            ),
-            Self::BudgetExhausted => f.write_str(
-                "the client's retry budget is spent because many calls failed; the service looks unhealthy, try again later",
-            ),
+        f.write_str(&self.summary())?;
+        match self.limit() {
+            Some(limit) => write!(f, "; {}", limit.advice()),
+            None => Ok(()),
         }
+    }
+}
+
+/// "gave up after 3 attempts in 1.2s", or "gave up after 1 attempt in 5ms, without a retry":
+/// the head of [`Error::RetriesExhausted`]'s text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GaveUp {
+    /// Attempts made, the first one included.
+    pub attempts: u32,
+    /// Time spent on the whole call.
+    pub elapsed: Duration,
+}
+
+impl GaveUp {
+    /// The head of the text of a call that gave up after `attempts` attempts in `elapsed`.
+    pub fn new(attempts: u32, elapsed: Duration) -> Self {
+        Self { attempts, elapsed }
+    }
+}
+
+impl std::fmt::Display for GaveUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let elapsed = DisplayDuration(self.elapsed);
+        match self.attempts {
+            1 => write!(f, "gave up after 1 attempt in {elapsed}, without a retry"),
+            n => write!(f, "gave up after {n} attempts in {elapsed}"),
+        }
+    }
+}
+
+/// The advice of [`Error::Transport`]'s text.
+fn transport_hint(timed_out: bool) -> &'static str {
+    if timed_out {
+        "try again later, or check the network and the URL"
+    } else {
+        "check the network, a proxy and the URL"
+    }
+}
+
+/// A byte count in binary units, in parentheses, when it is a whole number of them:
+/// ` (8 MiB)`, ` (64 KiB)`; nothing otherwise (the exact count is shown beside it).
+struct DisplayBytes(usize);
+
+impl std::fmt::Display for DisplayBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const KIB: usize = 1024;
+        const MIB: usize = 1024 * 1024;
+        match self.0 {
+            n if n >= MIB && n % MIB == 0 => write!(f, " ({} MiB)", n / MIB),
+            n if n >= KIB && n % KIB == 0 => write!(f, " ({} KiB)", n / KIB),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Error {
+    /// A transport error of a call to `url`: a few words on what failed in the text, the
+    /// HTTP client's error (and its causes) as the source, once.
+    pub(crate) fn transport(url: &str, err: reqwest::Error) -> Self {
+        let message = if err.is_timeout() {
+            "the request timed out"
+        } else if err.is_connect() {
+            "the connection failed"
+        } else if err.is_body() || err.is_decode() {
+            "the response broke off"
+        } else if err.is_redirect() {
+            "a redirect failed"
+        } else {
+            "the request failed"
+        };
+        Self::Transport {
+            url: url.to_owned(),
+            message: message.to_owned(),
+            timed_out: err.is_timeout(),
+            source: Some(Box::new(err)),
+        }
+    }
+}
+
+/// An error and its causes on one line, joined with `": "` (what anyhow's `{:#}` prints),
+/// for logs.
+pub(crate) struct Chain<'a>(pub(crate) &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
     }
 }
 
@@ -420,9 +521,9 @@ pub(crate) fn message_from_body(body: &[u8], redactor: &Redactor) -> Option<Stri
     )
 }
 
-/// A retry setting of [`crate::RetryPolicy`] that stopped a call, named neutrally so that a
-/// front end (a command-line flag, a configuration key) can point to its own knob instead of
-/// the Rust method [`GiveUpReason`]'s `Display` names.
+/// A retry setting of [`crate::RetryPolicy`] that stopped a call, so that a front end (a
+/// command-line flag, a configuration key) can point to its own knob; [`GiveUpReason`]'s
+/// `Display` names it in plain words ([`RetryLimit::advice`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RetryLimit {
@@ -432,6 +533,20 @@ pub enum RetryLimit {
     Deadline,
     /// The longest `Retry-After` obeyed ([`crate::RetryPolicy::max_retry_after`]).
     MaxRetryAfter,
+}
+
+impl RetryLimit {
+    /// What to do about this limit, in plain words that fit any front end, e.g. "raise the
+    /// maximum attempts to try longer".
+    pub fn advice(&self) -> &'static str {
+        match self {
+            Self::MaxAttempts => "raise the maximum attempts to try longer",
+            Self::Deadline => "allow a longer deadline to wait longer",
+            Self::MaxRetryAfter => {
+                "try again later, or raise the longest Retry-After the client obeys"
+            }
+        }
+    }
 }
 
 impl GiveUpReason {
@@ -447,7 +562,7 @@ impl GiveUpReason {
         }
     }
 
-    /// What happened, without advice naming a setting (durations rounded), e.g. "maximum
+    /// What happened, without advice about a setting (durations rounded), e.g. "maximum
     /// attempts reached" or "the server asked to wait 2m, more than the 60s cap". Pair it
     /// with [`GiveUpReason::limit`] to name the caller's own knob.
     pub fn summary(&self) -> String {
@@ -555,6 +670,20 @@ mod tests {
     }
 
     #[test]
+    fn caps_are_shown_exactly_and_in_binary_units() {
+        let text = |limit| {
+            Error::ResponseTooLarge {
+                operation: "op",
+                limit,
+            }
+            .to_string()
+        };
+        assert!(text(8 * 1024 * 1024).contains("the 8388608-byte cap (8 MiB),"));
+        assert!(text(65536).contains("the 65536-byte cap (64 KiB),"));
+        assert!(text(1000).contains("the 1000-byte cap,"));
+    }
+
+    #[test]
     fn give_up_reasons_name_their_limit_neutrally() {
         let too_long = GiveUpReason::RetryAfterTooLong {
             requested: Duration::from_millis(120_400),
@@ -579,11 +708,18 @@ mod tests {
             reason: GiveUpReason::MaxAttempts,
             last: Box::new(Error::InvalidInput("x".into())),
         };
-        assert!(
-            error
-                .to_string()
-                .starts_with("gave up after 4 attempt(s) in 1.2s ("),
-            "{error}"
+        assert_eq!(
+            error.to_string(),
+            "gave up after 4 attempts in 1.2s (maximum attempts reached; raise the maximum attempts to try longer)"
         );
+        for reason in [GiveUpReason::MaxAttempts, GiveUpReason::Deadline, too_long] {
+            let text = reason.to_string();
+            assert!(
+                !text.contains("::") && !text.contains("RetryPolicy"),
+                "{text}"
+            );
+            let advice = reason.limit().expect("a limit").advice();
+            assert!(text.ends_with(advice), "{text}");
+        }
     }
 }

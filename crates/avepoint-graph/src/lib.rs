@@ -111,6 +111,7 @@ mod auth;
 mod auto_traits;
 mod body;
 mod client;
+mod clock;
 mod customers;
 mod environment;
 mod error;
@@ -135,11 +136,12 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     TenantUserSeatsRequest, USER_AGENT,
 };
+pub use clock::{Clock, TestClock, TokioClock};
 pub use customers::{Customer, CustomerTenant, CustomersListing, JobStatus, ManagementMode};
 pub use environment::{DataCenter, Endpoints, redact_url_text};
 pub use error::{
-    ApiError, AuthenticationError, BODY_SNIPPET_LIMIT, DisplayDuration, Error, GiveUpReason,
-    Result, RetryLimit,
+    ApiError, AuthenticationError, BODY_SNIPPET_LIMIT, DisplayDuration, Error, GaveUp,
+    GiveUpReason, Result, RetryLimit,
 };
 pub use escape::escape_control;
 pub use overview::SeatOverview;
@@ -149,7 +151,7 @@ pub use paging::{
 };
 pub use products::{ProductSeats, ProductType};
 pub use rate_limit::RateLimitStats;
-pub use retry::{RetryPolicy, Sleeper};
+pub use retry::RetryPolicy;
 pub use seats_batch::{TenantSeatsBatch, TenantSeatsRecord};
 pub use services::{
     Capacity, CustomerServices, NOT_APPLICABLE, ServiceField, ServiceProduct, UnparsableField,

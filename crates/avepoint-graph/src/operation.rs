@@ -37,7 +37,7 @@ where
     let elapsed_ms = started.elapsed().as_millis() as u64;
     match &result {
         Ok(_) => tracing::info!(elapsed_ms, "call succeeded"),
-        Err(e) => tracing::warn!(error = %e, elapsed_ms, "call failed"),
+        Err(e) => tracing::warn!(error = %crate::error::Chain(e), elapsed_ms, "call failed"),
     }
     result
 }

@@ -644,11 +644,11 @@ impl<T> Walk<T> {
         }
         if self.fetch_time >= self.time_budget {
             let message = format!(
-                "the pages took longer than the walk's time budget of {:?} ({} pages of {} in {:.1?}, {} items received, totalCount {}); the service is too slow or does not end its pages. Raise the budget with PageStream::time_budget if the listing is really that long",
-                self.time_budget,
+                "the pages took longer than the walk's time budget of {} ({} pages of {} in {}, {} items received, totalCount {}); the service is too slow or does not end its pages. Raise the time budget if the listing is really that long",
+                crate::DisplayDuration(self.time_budget),
                 requested,
                 self.page_size,
-                self.fetch_time,
+                crate::DisplayDuration(self.fetch_time),
                 yielded,
                 page.total_count
             );
@@ -670,7 +670,7 @@ impl<T> Walk<T> {
             None => {
                 let limit = if cap >= u64::from(self.max_pages) {
                     format!(
-                        "the walk's absolute cap of {} pages (raise it with max_pages if the listing is really that long)",
+                        "the walk's absolute cap of {} pages (raise the page cap if the listing is really that long)",
                         self.max_pages
                     )
                 } else {

@@ -16,15 +16,17 @@
 //! | deadline | 60 s for the whole call, waits included | azure_core's total cap; AWS has none |
 //! | budget | a client-wide token bucket (500, 5 per blind retry, 1 back per success); a retry the server paced with `Retry-After` is not charged | AWS's, so a failing service is not hammered by a fan-out, while a rate limit that says when to come back is simply obeyed |
 //!
-//! Waits go through a [`Sleeper`], so tests can record them instead of sleeping.
+//! Time goes through the client's [`Clock`] (see [`crate::Clock`]): the call's deadline and
+//! elapsed time are read from it, backoff and `Retry-After` are waits on it
+//! ([`Clock::sleep`]), and each attempt races its timer ([`Clock::timeout`]).
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, GiveUpReason};
+use crate::clock::{self, Clock};
+use crate::error::{DisplayDuration, Error, GiveUpReason};
 use crate::rate_limit::RateLimiter;
 
 /// How failed calls are retried. Build one with [`RetryPolicy::default`] and the setters, or
@@ -122,23 +124,6 @@ impl RetryPolicy {
     }
 }
 
-/// Where the retry loop waits. The default uses `tokio::time::sleep`; tests inject one that
-/// records the waits and returns at once.
-pub trait Sleeper: Send + Sync + std::fmt::Debug {
-    /// Waits for `duration`.
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
-}
-
-/// Sleeps with tokio's timer.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct TokioSleeper;
-
-impl Sleeper for TokioSleeper {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        Box::pin(tokio::time::sleep(duration))
-    }
-}
-
 /// The client-wide retry budget: a token bucket shared by all clones of a client.
 #[derive(Debug)]
 pub(crate) struct RetryBudget {
@@ -174,11 +159,11 @@ impl RetryBudget {
     }
 }
 
-/// What the retry loop needs besides the policy: the sleeper and the shared budget.
+/// What the retry loop needs besides the policy: the clock and the shared budget.
 #[derive(Debug, Clone)]
 pub(crate) struct RetryRuntime {
     pub(crate) policy: RetryPolicy,
-    pub(crate) sleeper: Arc<dyn Sleeper>,
+    pub(crate) clock: Arc<dyn Clock>,
     pub(crate) budget: Option<Arc<RetryBudget>>,
     /// The longest one attempt may take (the client's attempt timeout), if bounded.
     pub(crate) attempt_timeout: Option<Duration>,
@@ -187,11 +172,11 @@ pub(crate) struct RetryRuntime {
 }
 
 impl RetryRuntime {
-    pub(crate) fn new(policy: RetryPolicy, sleeper: Arc<dyn Sleeper>) -> Self {
+    pub(crate) fn new(policy: RetryPolicy, clock: Arc<dyn Clock>) -> Self {
         let budget = policy.budget.map(|c| Arc::new(RetryBudget::new(c)));
         Self {
             policy,
-            sleeper,
+            clock,
             budget,
             attempt_timeout: None,
             limiter: None,
@@ -210,11 +195,15 @@ impl RetryRuntime {
         self
     }
 
-    /// The time left before the deadline of a call that started at `start`.
+    /// The time left before the deadline of a call that started at `start` (on the clock).
     pub(crate) fn remaining(&self, start: Instant) -> Option<Duration> {
-        self.policy
-            .deadline
-            .map(|d| d.saturating_sub(start.elapsed()))
+        let spent = self.elapsed(start);
+        self.policy.deadline.map(|d| d.saturating_sub(spent))
+    }
+
+    /// The time spent since `start` (on the clock).
+    pub(crate) fn elapsed(&self, start: Instant) -> Duration {
+        clock::elapsed(&*self.clock, start)
     }
 }
 
@@ -232,19 +221,31 @@ where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<T, Error>>,
 {
-    let start = Instant::now();
+    let start = rt.clock.now();
     let policy = &rt.policy;
+    let give_up = |attempts: u32, reason: GiveUpReason, last: Error| Error::RetriesExhausted {
+        attempts,
+        elapsed: rt.elapsed(start),
+        reason,
+        last: Box::new(last),
+    };
     let mut n = 0u32;
+    // The error of the attempt before, while a retry is under way.
+    let mut retrying: Option<Error> = None;
     loop {
         n += 1;
-        // The limiter's wait is part of the call: it counts toward the deadline.
+        // The limiter's wait is part of the call: it counts toward the deadline. A retry
+        // whose slot would come too late is not made: the call gives up on the error before.
         let pass = match &rt.limiter {
-            Some(limiter) => Some(
-                limiter
-                    .acquire(rt.remaining(start))
-                    .await
-                    .map_err(|e| e.into_error(target, operation, n, start))?,
-            ),
+            Some(limiter) => match limiter.acquire(rt.remaining(start)).await {
+                Ok(pass) => Some(pass),
+                Err(refused) => {
+                    return Err(match retrying.take() {
+                        Some(last) => give_up(n - 1, GiveUpReason::Deadline, last),
+                        None => refused.into_error(target, operation, n, rt.elapsed(start)),
+                    });
+                }
+            },
             None => None,
         };
         let left = rt.remaining(start);
@@ -253,17 +254,20 @@ where
             (left, per_attempt) => left.or(per_attempt),
         };
         let result = match limit {
-            Some(limit) => match tokio::time::timeout(limit, attempt(n)).await {
-                Ok(r) => r,
-                Err(_) => Err(Error::Transport {
+            Some(limit) => match clock::within(&*rt.clock, limit, attempt(n)).await {
+                Some(r) => r,
+                None => Err(Error::Transport {
                     url: target.to_owned(),
                     message: if left == Some(limit) {
                         format!(
-                            "the call's deadline of {:?} passed during attempt {n} of {operation}",
-                            policy.deadline.unwrap_or_default()
+                            "the call's deadline of {} passed during attempt {n} of {operation}",
+                            DisplayDuration(policy.deadline.unwrap_or_default())
                         )
                     } else {
-                        format!("attempt {n} of {operation} timed out after {limit:?}")
+                        format!(
+                            "attempt {n} of {operation} timed out after {}",
+                            DisplayDuration(limit)
+                        )
                     },
                     timed_out: true,
                     source: None,
@@ -287,21 +291,16 @@ where
             Err(e) => e,
         };
 
-        let give_up = |reason: GiveUpReason, last: Error| Error::RetriesExhausted {
-            attempts: n,
-            elapsed: start.elapsed(),
-            reason,
-            last: Box::new(last),
-        };
         if policy.max_attempts <= 1 {
             return Err(error);
         }
         if n >= policy.max_attempts {
-            return Err(give_up(GiveUpReason::MaxAttempts, error));
+            return Err(give_up(n, GiveUpReason::MaxAttempts, error));
         }
         let wait = match error.retry_after() {
             Some(requested) if requested > policy.max_retry_after => {
                 return Err(give_up(
+                    n,
                     GiveUpReason::RetryAfterTooLong {
                         requested,
                         cap: policy.max_retry_after,
@@ -313,21 +312,22 @@ where
             None => jittered(policy.backoff_ceiling(n)),
         };
         if rt.remaining(start).is_some_and(|left| wait >= left) {
-            return Err(give_up(GiveUpReason::Deadline, error));
+            return Err(give_up(n, GiveUpReason::Deadline, error));
         }
         let paced_by_server = error.retry_after().is_some();
         if !paced_by_server && rt.budget.as_ref().is_some_and(|b| !b.try_take()) {
-            return Err(give_up(GiveUpReason::BudgetExhausted, error));
+            return Err(give_up(n, GiveUpReason::BudgetExhausted, error));
         }
         tracing::warn!(
             operation,
             attempt = n,
             wait_ms = wait.as_millis() as u64,
             status = error.status(),
-            error = %error,
+            error = %crate::error::Chain(&error),
             "transient failure; retrying"
         );
-        rt.sleeper.sleep(wait).await;
+        rt.clock.sleep(wait).await;
+        retrying = Some(error);
     }
 }
 
@@ -339,17 +339,7 @@ fn jittered(ceiling: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
-
-    #[derive(Debug, Default)]
-    struct Recorder(Mutex<Vec<Duration>>);
-
-    impl Sleeper for Recorder {
-        fn sleep(&self, d: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-            self.0.lock().expect("lock").push(d);
-            Box::pin(async {})
-        }
-    }
+    use crate::clock::TestClock;
 
     fn api(status: u16, retry_after: Option<Duration>) -> Error {
         Error::Api(Box::new(crate::error::ApiError {
@@ -362,9 +352,9 @@ mod tests {
         }))
     }
 
-    fn runtime(policy: RetryPolicy) -> (RetryRuntime, Arc<Recorder>) {
-        let rec = Arc::new(Recorder::default());
-        (RetryRuntime::new(policy, rec.clone()), rec)
+    fn runtime(policy: RetryPolicy) -> (RetryRuntime, TestClock) {
+        let clock = TestClock::new();
+        (RetryRuntime::new(policy, Arc::new(clock.clone())), clock)
     }
 
     #[tokio::test]
@@ -387,7 +377,7 @@ mod tests {
         })
         .await;
         assert_eq!(out.expect("third attempt succeeds"), 3);
-        let waits = rec.0.lock().expect("lock").clone();
+        let waits = rec.waits();
         assert_eq!(waits.len(), 2);
         assert!(waits[0] < Duration::from_millis(250));
         assert!(waits[1] < Duration::from_millis(500));
@@ -405,7 +395,7 @@ mod tests {
             .await;
             assert_eq!(out.expect_err("fails").status(), Some(status));
             assert_eq!(calls, 1);
-            assert!(rec.0.lock().expect("lock").is_empty());
+            assert!(rec.waits().is_empty());
         }
     }
 
@@ -421,7 +411,7 @@ mod tests {
         })
         .await;
         assert!(out.is_ok());
-        assert_eq!(*rec.0.lock().expect("lock"), vec![Duration::from_secs(7)]);
+        assert_eq!(rec.waits(), vec![Duration::from_secs(7)]);
 
         let (rt, rec) = runtime(RetryPolicy::default());
         let out: Result<(), _> = run(&rt, "op", "http://127.0.0.1:1", |_| async {
@@ -438,7 +428,7 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
-        assert!(rec.0.lock().expect("lock").is_empty());
+        assert!(rec.waits().is_empty());
     }
 
     #[tokio::test]
@@ -486,7 +476,58 @@ mod tests {
                 ..
             })
         ));
-        assert!(rec.0.lock().expect("lock").is_empty());
+        assert!(rec.waits().is_empty());
+    }
+
+    #[tokio::test]
+    async fn waits_count_toward_the_deadline_on_the_clock() {
+        // 5 s deadline, the server asks for 3 s each time: the first wait fits, the second
+        // would end past the deadline (3 s of it are spent, on the clock, not in real time).
+        let policy = RetryPolicy::default().deadline(Some(Duration::from_secs(5)));
+        let (rt, clock) = runtime(policy);
+        let out: Result<(), _> = run(&rt, "op", "http://127.0.0.1:1", |_| async {
+            Err(api(503, Some(Duration::from_secs(3))))
+        })
+        .await;
+        match out.expect_err("gives up") {
+            Error::RetriesExhausted {
+                attempts: 2,
+                elapsed,
+                reason: GiveUpReason::Deadline,
+                ..
+            } => assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}"),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert_eq!(clock.waits(), vec![Duration::from_secs(3)]);
+    }
+
+    #[tokio::test]
+    async fn a_retry_the_rate_limiter_would_delay_past_the_deadline_is_not_made() {
+        // One request per second, a 900 ms deadline: after a 503 and its short backoff,
+        // the retry's slot is a second after the first attempt, past the deadline.
+        let clock = TestClock::new();
+        let limiter = Arc::new(RateLimiter::new(Some(1.0), false, Arc::new(clock.clone())));
+        let rt = RetryRuntime::new(
+            RetryPolicy::default().deadline(Some(Duration::from_millis(900))),
+            Arc::new(clock.clone()),
+        )
+        .with_limiter(limiter);
+        let mut calls = 0;
+        let out: Result<(), _> = run(&rt, "op", "http://127.0.0.1:1", |_| {
+            calls += 1;
+            async { Err(api(503, None)) }
+        })
+        .await;
+        assert_eq!(calls, 1);
+        match out.expect_err("gives up") {
+            Error::RetriesExhausted {
+                attempts: 1,
+                reason: GiveUpReason::Deadline,
+                last,
+                ..
+            } => assert_eq!(last.status(), Some(503)),
+            other => panic!("unexpected {other:?}"),
+        }
     }
 
     #[tokio::test]
@@ -523,7 +564,7 @@ mod tests {
             .await;
             assert!(out.is_ok(), "{out:?}");
         }
-        assert_eq!(rec.0.lock().expect("lock").len(), 6);
+        assert_eq!(rec.waits().len(), 6);
         // The budget is untouched: one blind retry still fits.
         let out = run(&rt, "op", "http://127.0.0.1:1", |n| async move {
             if n < 2 { Err(api(503, None)) } else { Ok(()) }

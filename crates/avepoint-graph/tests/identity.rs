@@ -16,7 +16,7 @@ use avepoint_graph::{
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::RecordingSleeper;
+use common::TestClock;
 use rsa::pkcs8::DecodePublicKey as _;
 use wiremock::matchers::{header, method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -37,17 +37,14 @@ fn token_url(server: &MockServer) -> String {
 
 /// A client of `server` with `credentials`, asking for two scopes, whose retry waits are
 /// recorded instead of slept.
-fn builder(
-    server: &MockServer,
-    credentials: Credentials,
-) -> (ClientBuilder, Arc<RecordingSleeper>) {
-    let sleeper = Arc::new(RecordingSleeper::default());
+fn builder(server: &MockServer, credentials: Credentials) -> (ClientBuilder, Arc<TestClock>) {
+    let sleeper = Arc::new(TestClock::new());
     let builder = Client::builder()
         .api_base_url(server.uri())
         .token_url(token_url(server))
         .credentials(credentials)
         .scopes([LICENSE_READ_SCOPE, "elements.tenant.read"])
-        .sleeper(sleeper.clone())
+        .clock(sleeper.clone())
         .retry_policy(RetryPolicy::default());
     (builder, sleeper)
 }
@@ -64,12 +61,12 @@ fn cert_credentials() -> Credentials {
     Credentials::certificate(CERT_CLIENT_ID, demo_certificate())
 }
 
-fn secret_client(server: &MockServer) -> (Client, Arc<RecordingSleeper>) {
+fn secret_client(server: &MockServer) -> (Client, Arc<TestClock>) {
     let (builder, sleeper) = builder(server, secret_credentials());
     (builder.build().expect("client builds"), sleeper)
 }
 
-fn cert_client(server: &MockServer) -> (Client, Arc<RecordingSleeper>) {
+fn cert_client(server: &MockServer) -> (Client, Arc<TestClock>) {
     let (builder, sleeper) = builder(server, cert_credentials());
     (builder.build().expect("client builds"), sleeper)
 }
@@ -132,8 +129,20 @@ async fn token_requests(server: &MockServer) -> Vec<Request> {
         .collect()
 }
 
+/// The error with its causes, each once, as anyhow's `{:#}` prints them.
+fn chain(error: &Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 fn display(error: &Error, server: &MockServer) -> String {
-    error.to_string().replace(&server.uri(), "http://[server]")
+    chain(error).replace(&server.uri(), "http://[server]")
 }
 
 /// The registered certificate's public key.
@@ -668,7 +677,7 @@ async fn transport_failures_are_transport_errors() {
     assert!(!text.contains(SECRET), "{text}");
     insta::assert_snapshot!(
         "error_transport",
-        error.to_string().replace(&port.to_string(), "[port]")
+        chain(&error).replace(&port.to_string(), "[port]")
     );
 }
 

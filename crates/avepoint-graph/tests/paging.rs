@@ -344,8 +344,8 @@ async fn a_failed_page_is_retried() {
     assert_eq!(ids(&customers), expected_ids(30));
     assert_eq!(script.calls.load(Ordering::SeqCst), 5);
     // The 503's Retry-After is honoured and the 429 backed off; the throttles also engage
-    // the adaptive rate limiter, whose pacing waits go through the same sleeper.
-    let waits = h.sleeper.waits();
+    // the adaptive rate limiter, whose pacing waits go through the same clock.
+    let waits = h.clock.waits();
     assert!(
         waits.contains(&std::time::Duration::from_secs(1)),
         "{waits:?}"

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use avepoint_fake::{FakeConfig, FakeServer, Fault, FaultConfig, RateLimit, demo};
 use avepoint_graph::{Client, ClientBuilder, Credentials, Error, RetryPolicy, TenantType};
-use common::RecordingSleeper;
+use common::TestClock;
 
 const CONTOSO: &str = "f162a7c1-b9d4-4e0b-a165-97db3c2afc15";
 
@@ -68,9 +68,9 @@ async fn the_adaptive_limiter_engages_on_throttling_and_every_call_succeeds() {
 #[tokio::test]
 async fn an_unthrottled_client_is_never_paced() {
     let server = start(None).await;
-    let sleeper = Arc::new(RecordingSleeper::default());
+    let clock = Arc::new(TestClock::new());
     let client = builder(&server)
-        .sleeper(sleeper.clone())
+        .clock(clock.clone())
         .build()
         .expect("client");
     for result in fan_out(&client, 30).await {
@@ -80,33 +80,37 @@ async fn an_unthrottled_client_is_never_paced() {
     assert_eq!(stats.throttled_responses, 0);
     assert!(!stats.adaptive_engaged);
     assert_eq!(stats.current_rate, None);
-    assert!(sleeper.waits().is_empty(), "{:?}", sleeper.waits());
+    assert!(clock.waits().is_empty(), "{:?}", clock.waits());
 }
 
 #[tokio::test]
 async fn the_hard_cap_spaces_the_requests_of_every_clone() {
     let server = start(None).await;
-    let sleeper = Arc::new(RecordingSleeper::default());
+    let clock = Arc::new(TestClock::new());
     let client = builder(&server)
-        .sleeper(sleeper.clone())
+        .clock(clock.clone())
         .max_requests_per_second(10.0)
         .build()
         .expect("client");
     for result in fan_out(&client, 5).await {
         assert!(result.is_ok(), "{result:?}");
     }
-    // The recording sleeper returns at once, so each caller waited for its own slot: 0.1 s
-    // apart (minus the time the earlier reservations took).
-    let mut waits = sleeper.waits();
-    waits.sort();
+    // The test clock skips each wait and moves its time on by it, so every caller after the
+    // first waited for the slot 0.1 s after the one before (less the real time in between):
+    // the five requests are 0.4 s apart end to end on the client's clock.
+    let waits = clock.waits();
     assert_eq!(waits.len(), 4, "{waits:?}");
-    for (i, wait) in waits.iter().enumerate() {
-        let slot = Duration::from_millis(100 * (i as u64 + 1));
+    for wait in &waits {
         assert!(
-            *wait <= slot && *wait + Duration::from_millis(50) > slot,
+            *wait <= Duration::from_millis(100) && *wait > Duration::from_millis(50),
             "{waits:?}"
         );
     }
+    let total: Duration = waits.iter().sum();
+    assert!(
+        total > Duration::from_millis(350) && total <= Duration::from_millis(400),
+        "{waits:?}"
+    );
     let stats = client.rate_limit();
     assert_eq!(stats.max_requests_per_second, Some(10.0));
     assert_eq!(stats.current_rate, Some(10.0));
@@ -116,9 +120,9 @@ async fn the_hard_cap_spaces_the_requests_of_every_clone() {
 #[tokio::test]
 async fn a_limiter_wait_past_the_deadline_fails_at_once() {
     let server = start(None).await;
-    let sleeper = Arc::new(RecordingSleeper::default());
+    let clock = Arc::new(TestClock::new());
     let client = builder(&server)
-        .sleeper(sleeper.clone())
+        .clock(clock.clone())
         .max_requests_per_second(1.0)
         .retry_policy(RetryPolicy::default().deadline(Some(Duration::from_millis(500))))
         .build()
@@ -134,16 +138,16 @@ async fn a_limiter_wait_past_the_deadline_fails_at_once() {
         } => assert!(message.contains("rate limit"), "{message}"),
         other => panic!("unexpected {other:?}"),
     }
-    assert!(sleeper.waits().is_empty(), "{:?}", sleeper.waits());
+    assert!(clock.waits().is_empty(), "{:?}", clock.waits());
     assert_eq!(server.counters().api_requests, 1);
 }
 
 #[tokio::test]
 async fn with_adaptive_off_throttles_are_counted_but_never_paced() {
     let server = start(None).await;
-    let sleeper = Arc::new(RecordingSleeper::default());
+    let clock = Arc::new(TestClock::new());
     let client = builder(&server)
-        .sleeper(sleeper.clone())
+        .clock(clock.clone())
         .adaptive_rate_limit(false)
         .build()
         .expect("client");

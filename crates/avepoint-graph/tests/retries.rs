@@ -27,7 +27,7 @@ async fn a_429_with_retry_after_seconds_is_waited_out_then_retried() {
         .await
         .expect("succeeds after the 429");
     assert_eq!(rows.len(), 2);
-    assert_eq!(h.sleeper.waits(), vec![Duration::from_secs(2)]);
+    assert_eq!(h.clock.waits(), vec![Duration::from_secs(2)]);
     assert_eq!(h.api_requests().await, 2);
     assert_eq!(h.token_requests().await, 1);
 }
@@ -48,7 +48,7 @@ async fn a_retry_after_http_date_is_honoured() {
         .send()
         .await
         .expect("succeeds after the 503");
-    let waits = h.sleeper.waits();
+    let waits = h.clock.waits();
     assert_eq!(waits.len(), 1);
     assert!(
         waits[0] <= Duration::from_secs(5) && waits[0] >= Duration::from_secs(3),
@@ -68,8 +68,8 @@ async fn a_503_then_success_is_retried_with_jittered_backoff() {
         .await
         .expect("third attempt succeeds");
     // The two backoffs come first; the 503s also engage the adaptive rate limiter, whose
-    // pacing wait (if any) goes through the same sleeper before the third attempt.
-    let waits = h.sleeper.waits();
+    // pacing wait (if any) goes through the same clock before the third attempt.
+    let waits = h.clock.waits();
     assert!((2..=3).contains(&waits.len()), "{waits:?}");
     assert!(waits[0] < Duration::from_millis(250), "{waits:?}");
     assert!(waits[1] < Duration::from_millis(500), "{waits:?}");
@@ -97,7 +97,7 @@ async fn client_errors_are_never_retried() {
             "{err:?}"
         );
         assert_eq!(h.api_requests().await, 1, "status {status} was retried");
-        assert!(h.sleeper.waits().is_empty());
+        assert!(h.clock.waits().is_empty());
     }
 }
 
@@ -163,7 +163,7 @@ async fn the_deadline_bounds_the_whole_call() {
         ),
         "{err:?}"
     );
-    assert!(h.sleeper.waits().is_empty());
+    assert!(h.clock.waits().is_empty());
 }
 
 #[tokio::test]
@@ -188,7 +188,7 @@ async fn a_slow_attempt_times_out_and_is_retried() {
         .await
         .expect("the second attempt succeeds");
     assert_eq!(rows.len(), 2);
-    assert_eq!(h.sleeper.waits().len(), 1);
+    assert_eq!(h.clock.waits().len(), 1);
 }
 
 #[tokio::test]

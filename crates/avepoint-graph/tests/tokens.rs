@@ -56,7 +56,8 @@ async fn the_token_is_reused_then_refreshed_ahead_of_expiry() {
             .expect("ok");
     }
     assert_eq!(h.token_requests().await, 1);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Past half the token's life on the client's clock, without waiting for it.
+    h.clock.advance(Duration::from_millis(1100));
     client
         .tenant_user_seats(CUSTOMER, TenantType::Microsoft365)
         .send()
@@ -95,7 +96,7 @@ async fn a_401_forces_one_refresh_and_one_replay() {
     assert_eq!(rows.len(), 2);
     assert_eq!(h.token_requests().await, 2);
     assert_eq!(h.api_requests().await, 2);
-    assert!(h.sleeper.waits().is_empty(), "a replay does not wait");
+    assert!(h.clock.waits().is_empty(), "a replay does not wait");
 }
 
 #[tokio::test]

@@ -319,7 +319,7 @@ impl Sink for RecordingSink<'_> {
             seq,
             customer: Arc::clone(&target.customer),
             tenant_type: target.tenant_type,
-            outcome: Err(error.to_string()),
+            outcome: Err(crate::sdk_error::message(error)),
         });
         self.inner.failed(seq, target, error)
     }

@@ -17,13 +17,15 @@
 //!   stops refreshing for [`REFUSAL_COOLDOWN`]: every call in that time fails at once with the
 //!   same error, instead of hammering the identity service and the API with tokens the API
 //!   will refuse.
+//!
+//! Time is the client's [`Clock`] (see [`crate::Clock`]): a token expires its lifetime after
+//! the cache received it, measured on that clock, as is the refusal cooldown.
 
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
-
-use tokio::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{AccessToken, TokenProvider};
+use crate::clock::{Clock, TokioClock};
 use crate::error::{ApiError, Error};
 
 /// The default refresh margin: 5 minutes before expiry.
@@ -51,25 +53,41 @@ pub(crate) struct TokenCache {
     margin: Duration,
     /// The shortest lifetime a token is trusted for ([`MIN_TRUSTED_LIFETIME`] by default).
     floor: Duration,
-    current: RwLock<Option<AccessToken>>,
+    clock: Arc<dyn Clock>,
+    current: RwLock<Option<Cached>>,
     refresh: tokio::sync::Mutex<()>,
     /// Set when the API refused a token even after a forced refresh (the circuit breaker).
     refusal: RwLock<Option<Refusal>>,
 }
 
-/// Whether `token` can still be used at `now` without refreshing first.
-fn is_fresh(token: &AccessToken, now: Instant, margin: Duration) -> bool {
-    match (token.expires_at(), token.lifetime()) {
-        (None, _) => true,
-        (Some(at), lifetime) => {
-            let margin = lifetime.map_or(margin, |l| margin.min(l / 2));
-            now + margin < at
-        }
-    }
+/// A cached token and when it expires on the cache's clock (`None`: never).
+#[derive(Debug, Clone)]
+struct Cached {
+    token: AccessToken,
+    expires_at: Option<Instant>,
 }
 
-fn is_unexpired(token: &AccessToken, now: Instant) -> bool {
-    token.expires_at().is_none_or(|at| now < at)
+impl Cached {
+    /// `token`, received at `now`: it expires its lifetime later.
+    fn received(token: AccessToken, now: Instant) -> Self {
+        let expires_at = token.lifetime().map(|l| now.checked_add(l).unwrap_or(now));
+        Self { token, expires_at }
+    }
+
+    /// Whether the token can still be used at `now` without refreshing first.
+    fn is_fresh(&self, now: Instant, margin: Duration) -> bool {
+        match self.expires_at {
+            None => true,
+            Some(at) => {
+                let margin = self.token.lifetime().map_or(margin, |l| margin.min(l / 2));
+                now.checked_add(margin).is_some_and(|due| due < at)
+            }
+        }
+    }
+
+    fn is_unexpired(&self, now: Instant) -> bool {
+        self.expires_at.is_none_or(|at| now < at)
+    }
 }
 
 impl TokenCache {
@@ -83,6 +101,7 @@ impl TokenCache {
             scopes,
             margin,
             floor: MIN_TRUSTED_LIFETIME,
+            clock: Arc::new(TokioClock),
             current: RwLock::new(None),
             refresh: tokio::sync::Mutex::new(()),
             refusal: RwLock::new(None),
@@ -95,13 +114,19 @@ impl TokenCache {
         self
     }
 
-    fn cached(&self) -> Option<AccessToken> {
+    /// Reads the time from `clock` (default: [`TokioClock`]).
+    pub(crate) fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn cached(&self) -> Option<Cached> {
         self.current.read().ok().and_then(|t| t.clone())
     }
 
-    fn store(&self, token: AccessToken) {
+    fn store(&self, cached: Cached) {
         if let Ok(mut slot) = self.current.write() {
-            *slot = Some(token);
+            *slot = Some(cached);
         }
     }
 
@@ -109,7 +134,7 @@ impl TokenCache {
     fn refusal(&self) -> Result<(), Error> {
         let refusal = self.refusal.read().ok().and_then(|r| r.clone());
         match refusal {
-            Some(r) if Instant::now() < r.until => Err(Error::Api(Box::new(r.error))),
+            Some(r) if self.clock.now() < r.until => Err(Error::Api(Box::new(r.error))),
             _ => Ok(()),
         }
     }
@@ -119,7 +144,8 @@ impl TokenCache {
     /// fail at once with `error` instead of fetching tokens the API will refuse.
     pub(crate) fn refused(&self, error: &ApiError) {
         if let Ok(mut slot) = self.refusal.write() {
-            if slot.as_ref().is_none_or(|r| Instant::now() >= r.until) {
+            let now = self.clock.now();
+            if slot.as_ref().is_none_or(|r| now >= r.until) {
                 tracing::warn!(
                     cooldown_s = REFUSAL_COOLDOWN.as_secs(),
                     status = error.status,
@@ -127,7 +153,7 @@ impl TokenCache {
                 );
             }
             *slot = Some(Refusal {
-                until: Instant::now() + REFUSAL_COOLDOWN,
+                until: now.checked_add(REFUSAL_COOLDOWN).unwrap_or(now),
                 error: error.clone(),
             });
         }
@@ -136,24 +162,27 @@ impl TokenCache {
     /// A token that is fresh now, fetching one if needed.
     pub(crate) async fn token(&self) -> Result<AccessToken, Error> {
         self.refusal()?;
-        if let Some(t) = self
+        if let Some(c) = self
             .cached()
-            .filter(|t| is_fresh(t, Instant::now(), self.margin))
+            .filter(|c| c.is_fresh(self.clock.now(), self.margin))
         {
-            return Ok(t);
+            return Ok(c.token);
         }
         let _guard = self.refresh.lock().await;
         self.refusal()?;
         let stale = match self.cached() {
-            Some(t) if is_fresh(&t, Instant::now(), self.margin) => return Ok(t),
+            Some(c) if c.is_fresh(self.clock.now(), self.margin) => return Ok(c.token),
             other => other,
         };
         match self.fetch().await {
             Ok(t) => Ok(t),
-            Err(e) => match stale.filter(|t| is_unexpired(t, Instant::now())) {
+            Err(e) => match stale.filter(|c| c.is_unexpired(self.clock.now())) {
                 Some(still_valid) => {
-                    tracing::warn!(error = %e, "token refresh failed; using the current token until it expires");
-                    Ok(still_valid)
+                    tracing::warn!(
+                        error = &e as &(dyn std::error::Error + 'static),
+                        "token refresh failed; using the current token until it expires"
+                    );
+                    Ok(still_valid.token)
                 }
                 None => Err(e),
             },
@@ -169,15 +198,15 @@ impl TokenCache {
         self.refusal()?;
         // Another call already replaced the rejected token (compared by issue, not by value:
         // a service that issues the same string again must not cost a fetch per caller).
-        if let Some(t) = self.cached().filter(|t| !t.same_issue(rejected)) {
-            return Ok(t);
+        if let Some(c) = self.cached().filter(|c| !c.token.same_issue(rejected)) {
+            return Ok(c.token);
         }
         self.fetch().await
     }
 
     async fn fetch(&self) -> Result<AccessToken, Error> {
         let token = with_lifetime_floor(self.provider.fetch_token(&self.scopes).await?, self.floor);
-        self.store(token.clone());
+        self.store(Cached::received(token.clone(), self.clock.now()));
         Ok(token)
     }
 }
@@ -200,6 +229,7 @@ fn with_lifetime_floor(token: AccessToken, floor: Duration) -> AccessToken {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::TestClock;
     use std::sync::atomic::{AtomicU32, Ordering};
 
     #[derive(Debug, Default)]
@@ -233,38 +263,36 @@ mod tests {
         ))
     }
 
+    /// A cache on a test clock, for moving time on without waiting.
+    fn cache_on(provider: Arc<Counting>, clock: &TestClock) -> Arc<TokenCache> {
+        Arc::new(
+            TokenCache::new(provider, vec!["s".into()], DEFAULT_REFRESH_MARGIN)
+                .with_clock(Arc::new(clock.clone())),
+        )
+    }
+
     #[test]
     fn freshness_respects_the_margin() {
         let now = Instant::now();
-        let hour = AccessToken::new("t", Some(Duration::from_secs(3600)));
-        assert!(is_fresh(&hour, now, DEFAULT_REFRESH_MARGIN));
-        assert!(is_fresh(
-            &hour,
-            now + Duration::from_secs(3200),
-            DEFAULT_REFRESH_MARGIN
-        ));
-        assert!(!is_fresh(
-            &hour,
-            now + Duration::from_secs(3301),
-            DEFAULT_REFRESH_MARGIN
-        ));
+        let at = |secs| now + Duration::from_secs(secs);
+        let hour = Cached::received(AccessToken::new("t", Some(Duration::from_secs(3600))), now);
+        assert!(hour.is_fresh(now, DEFAULT_REFRESH_MARGIN));
+        assert!(hour.is_fresh(at(3200), DEFAULT_REFRESH_MARGIN));
+        assert!(!hour.is_fresh(at(3301), DEFAULT_REFRESH_MARGIN));
+        assert!(hour.is_unexpired(at(3599)));
+        assert!(!hour.is_unexpired(at(3600)));
         // A 60 s token is refreshed after half its life, not at once.
-        let short = AccessToken::new("t", Some(Duration::from_secs(60)));
-        assert!(is_fresh(
-            &short,
-            now + Duration::from_secs(20),
-            DEFAULT_REFRESH_MARGIN
-        ));
-        assert!(!is_fresh(
-            &short,
-            now + Duration::from_secs(31),
-            DEFAULT_REFRESH_MARGIN
-        ));
-        assert!(is_fresh(
-            &AccessToken::new("t", None),
-            now,
-            DEFAULT_REFRESH_MARGIN
-        ));
+        let short = Cached::received(AccessToken::new("t", Some(Duration::from_secs(60))), now);
+        assert!(short.is_fresh(at(20), DEFAULT_REFRESH_MARGIN));
+        assert!(!short.is_fresh(at(31), DEFAULT_REFRESH_MARGIN));
+        let forever = Cached::received(AccessToken::new("t", None), now);
+        assert!(forever.is_fresh(at(1_000_000), DEFAULT_REFRESH_MARGIN));
+        // Received later, expires later: the lifetime counts from receipt.
+        let late = Cached::received(
+            AccessToken::new("t", Some(Duration::from_secs(60))),
+            at(100),
+        );
+        assert!(late.is_fresh(at(120), DEFAULT_REFRESH_MARGIN));
     }
 
     #[tokio::test]
@@ -310,7 +338,7 @@ mod tests {
         assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn a_failed_refresh_keeps_an_unexpired_token() {
         // Lifetime 120 s: fresh for 60 s, then refreshed ahead; the refresh fails.
         let provider = Arc::new(Counting {
@@ -318,12 +346,13 @@ mod tests {
             fail_after_first: true,
             ..Default::default()
         });
-        let cache = cache(provider.clone());
+        let clock = TestClock::new();
+        let cache = cache_on(provider.clone(), &clock);
         assert_eq!(
             cache.token().await.expect("first").secret().expose(),
             "token-1"
         );
-        tokio::time::sleep(Duration::from_secs(61)).await;
+        clock.advance(Duration::from_secs(61));
         assert_eq!(
             cache
                 .token()
@@ -336,19 +365,20 @@ mod tests {
         assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn a_zero_lifetime_is_trusted_for_the_floor() {
         let provider = Arc::new(Counting {
             lifetime: Some(Duration::ZERO),
             ..Default::default()
         });
-        let cache = cache(provider.clone());
+        let clock = TestClock::new();
+        let cache = cache_on(provider.clone(), &clock);
         for _ in 0..100 {
             cache.token().await.expect("token");
         }
         assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
         // Half the floor later, the token is refreshed ahead of the (floored) expiry.
-        tokio::time::sleep(MIN_TRUSTED_LIFETIME / 2 + Duration::from_secs(1)).await;
+        clock.advance(MIN_TRUSTED_LIFETIME / 2 + Duration::from_secs(1));
         assert_eq!(
             cache.token().await.expect("token").secret().expose(),
             "token-2"
@@ -366,13 +396,14 @@ mod tests {
         }
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn after_a_refusal_calls_fail_at_once_for_the_cooldown() {
         let provider = Arc::new(Counting {
             lifetime: Some(Duration::from_secs(3600)),
             ..Default::default()
         });
-        let cache = cache(provider.clone());
+        let clock = TestClock::new();
+        let cache = cache_on(provider.clone(), &clock);
         let first = cache.token().await.expect("token");
         cache.refused(&refusal(401));
         for _ in 0..10 {
@@ -386,7 +417,7 @@ mod tests {
             assert_eq!(e.status(), Some(401), "{e}");
         }
         assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
-        tokio::time::sleep(REFUSAL_COOLDOWN + Duration::from_secs(1)).await;
+        clock.advance(REFUSAL_COOLDOWN + Duration::from_secs(1));
         assert_eq!(
             cache
                 .refresh_after_rejection(&first)

@@ -171,7 +171,8 @@ mod tests {
 
     use super::*;
     use crate::auth::AccessToken;
-    use crate::retry::{RetryPolicy, TokioSleeper};
+    use crate::clock::TokioClock;
+    use crate::retry::RetryPolicy;
 
     const SECRET: &str = "hunter2-client-secret-value";
     const DEMO_KEY: &str = include_str!("../../../avepoint-fake/fixtures/demo-key.pem");
@@ -195,7 +196,7 @@ mod tests {
     }
 
     fn retry() -> RetryRuntime {
-        RetryRuntime::new(RetryPolicy::disabled(), Arc::new(TokioSleeper))
+        RetryRuntime::new(RetryPolicy::disabled(), Arc::new(TokioClock))
     }
 
     fn certificate() -> ClientCertificate {

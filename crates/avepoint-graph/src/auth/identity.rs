@@ -94,7 +94,9 @@ impl IdentityClient {
                     lifetime_s = token.lifetime().map(|l| l.as_secs()),
                     "access token issued"
                 ),
-                Err(error) => tracing::warn!(%error, "token request failed"),
+                Err(error) => {
+                    tracing::warn!(error = %crate::error::Chain(error), "token request failed")
+                }
             }
             result
         }
@@ -234,18 +236,7 @@ impl IdentityClient {
     }
 
     fn transport_error(&self, e: reqwest::Error) -> Error {
-        let timed_out = e.is_timeout();
-        let message = if timed_out {
-            "the token request timed out".to_owned()
-        } else {
-            describe(&e)
-        };
-        Error::Transport {
-            url: self.display_url.clone(),
-            message,
-            timed_out,
-            source: Some(Box::new(e.without_url())),
-        }
+        Error::transport(&self.display_url, e.without_url())
     }
 }
 
@@ -255,21 +246,6 @@ impl TokenProvider for IdentityClient {
         scopes: &'a [String],
     ) -> BoxFuture<'a, Result<AccessToken, Error>> {
         Box::pin(self.request_token(scopes))
-    }
-}
-
-/// The innermost causes of a transport error, e.g. "tcp connect error: Connection refused".
-fn describe(e: &reqwest::Error) -> String {
-    let mut causes = Vec::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        causes.push(cause.to_string());
-        source = cause.source();
-    }
-    if causes.is_empty() {
-        e.to_string()
-    } else {
-        causes.join(": ")
     }
 }
 

@@ -28,7 +28,6 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use tokio::time::Instant;
 
 use crate::error::Error;
 
@@ -39,11 +38,13 @@ pub const LICENSE_READ_SCOPE: &str = "elements.license.read.all";
 /// The scope the customers listing needs; the default scope of the customers operations.
 pub const CUSTOMERS_READ_SCOPE: &str = "elements.customers.read.all";
 
-/// An OAuth 2.0 access token and when it expires.
+/// An OAuth 2.0 access token and the lifetime it was issued with.
+///
+/// The client's token cache counts the lifetime from when it received the token, on the
+/// client's [`Clock`](crate::Clock).
 #[derive(Clone, Debug)]
 pub struct AccessToken {
     value: Secret,
-    expires_at: Option<Instant>,
     lifetime: Option<Duration>,
     /// The raw client's bearer context for this token, built once per token and API origin.
     context: Arc<OnceLock<(String, avepoint_graph_raw::RequestContext)>>,
@@ -56,11 +57,11 @@ impl AccessToken {
         Arc::ptr_eq(&self.context, &other.context)
     }
 
-    /// A token that expires `lifetime` from now (`None`: never expires, e.g. a static token).
+    /// A token that is valid for `lifetime` from now (`None`: never expires, e.g. a static
+    /// token).
     pub fn new(value: impl Into<Secret>, lifetime: Option<Duration>) -> Self {
         Self {
             value: value.into(),
-            expires_at: lifetime.map(|l| Instant::now() + l),
             lifetime,
             context: Arc::default(),
         }
@@ -102,11 +103,6 @@ impl AccessToken {
     /// The bearer token. Do not log it.
     pub fn secret(&self) -> &Secret {
         &self.value
-    }
-
-    /// When the token expires, if it does.
-    pub fn expires_at(&self) -> Option<Instant> {
-        self.expires_at
     }
 
     /// The lifetime the token was issued with, if known.

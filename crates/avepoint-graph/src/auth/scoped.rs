@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{TokenCache, TokenProvider};
+use crate::clock::{Clock, TokioClock};
 
 /// The token caches of one client, keyed by scope set.
 #[derive(Debug)]
@@ -19,6 +20,8 @@ pub(crate) struct TokenCaches {
     margin: Duration,
     /// The shortest lifetime a token is trusted for.
     floor: Duration,
+    /// The client's clock, for every cache.
+    clock: Arc<dyn Clock>,
     caches: Mutex<HashMap<BTreeSet<String>, Arc<TokenCache>>>,
 }
 
@@ -30,8 +33,15 @@ impl TokenCaches {
             provider,
             margin,
             floor,
+            clock: Arc::new(TokioClock),
             caches: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Caches that read the time from `clock` (default: [`TokioClock`]).
+    pub(crate) fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The cache of the scope set `scopes` (order and repeats do not matter), created on
@@ -50,7 +60,8 @@ impl TokenCaches {
                 }
                 Arc::new(
                     TokenCache::new(self.provider.clone(), requested, self.margin)
-                        .with_floor(self.floor),
+                        .with_floor(self.floor)
+                        .with_clock(self.clock.clone()),
                 )
             })
             .clone()

@@ -230,7 +230,7 @@ impl Core {
     ///
     /// A caller that wakes late (the process was descheduled) does not catch up in a burst:
     /// if it is more than half an interval late and the last request went less than half an
-    /// interval ago, it reserves again. (A sleeper that returns early is trusted.)
+    /// interval ago, it reserves again. (A clock whose wait returns early is trusted.)
     pub(crate) fn confirm(&mut self, now: f64, at: f64, generation: u64) -> Option<Permit> {
         if generation != self.generation {
             return None;

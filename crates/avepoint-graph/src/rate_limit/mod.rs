@@ -14,8 +14,8 @@
 //! Changes of the rate are traced at debug level (target `avepoint_graph::rate_limit`).
 //!
 //! Time: the algorithm (`core`) takes the current time as an argument and is unit-tested on
-//! a simulated clock; the limiter reads tokio's clock and sleeps through the client's
-//! [`crate::Sleeper`], like the retry loop.
+//! a simulated clock; the limiter reads the time from the client's [`crate::Clock`] and
+//! waits for a slot with [`crate::Clock::sleep`], like the retry loop (see [`crate::Clock`]).
 
 mod core;
 mod cubic;
@@ -23,10 +23,11 @@ mod cubic;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::time::Instant;
+use std::time::Instant;
 
 use self::core::{Change, Core, Outcome, Permit, Slot};
-use crate::retry::Sleeper;
+use crate::clock::Clock;
+use crate::error::DisplayDuration;
 
 /// The limiter settings of a [`crate::ClientBuilder`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -47,7 +48,7 @@ impl Default for RateLimitConfig {
 impl RateLimitConfig {
     /// The limiter these settings describe; a cap that is not a positive, finite number is a
     /// configuration error.
-    pub(crate) fn build(self, sleeper: Arc<dyn Sleeper>) -> Result<Arc<RateLimiter>, crate::Error> {
+    pub(crate) fn build(self, clock: Arc<dyn Clock>) -> Result<Arc<RateLimiter>, crate::Error> {
         if let Some(cap) = self.max_requests_per_second
             && !(cap.is_finite() && cap > 0.0)
         {
@@ -58,7 +59,7 @@ impl RateLimitConfig {
         Ok(Arc::new(RateLimiter::new(
             self.max_requests_per_second,
             self.adaptive,
-            sleeper,
+            clock,
         )))
     }
 }
@@ -87,7 +88,7 @@ pub struct RateLimitStats {
 pub(crate) struct RateLimiter {
     state: Mutex<State>,
     origin: Instant,
-    sleeper: Arc<dyn Sleeper>,
+    clock: Arc<dyn Clock>,
 }
 
 /// The algorithm's state and the rate last traced.
@@ -112,19 +113,20 @@ pub(crate) struct WouldPassDeadline {
 
 impl RateLimiter {
     /// A limiter with an optional hard cap and adaptive mode on or off.
-    pub(crate) fn new(cap: Option<f64>, adaptive: bool, sleeper: Arc<dyn Sleeper>) -> Self {
+    pub(crate) fn new(cap: Option<f64>, adaptive: bool, clock: Arc<dyn Clock>) -> Self {
         Self {
             state: Mutex::new(State {
                 core: Core::new(cap, adaptive),
                 traced_rate: None,
             }),
-            origin: Instant::now(),
-            sleeper,
+            origin: clock.now(),
+            clock,
         }
     }
 
+    /// Seconds since the limiter was made, on the client's clock.
     fn now(&self) -> f64 {
-        self.origin.elapsed().as_secs_f64()
+        crate::clock::elapsed(&*self.clock, self.origin).as_secs_f64()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -151,7 +153,7 @@ impl RateLimiter {
                     });
                 }
                 Slot::At { at, generation } => {
-                    self.sleeper
+                    self.clock
                         .sleep(Duration::from_secs_f64((at - now).max(0.0)))
                         .await;
                     let now = self.now();
@@ -217,22 +219,22 @@ impl RateLimiter {
 }
 
 impl WouldPassDeadline {
-    /// The error of a call that would wait for the limiter past its deadline: a timed-out
-    /// transport error, transient like any timeout.
+    /// The error of a call that would wait for the limiter past its deadline, `spent` into
+    /// the call: a timed-out transport error, transient like any timeout.
     pub(crate) fn into_error(
         self,
         target: &str,
         operation: &str,
         attempt: u32,
-        call_started: std::time::Instant,
+        spent: std::time::Duration,
     ) -> crate::Error {
         crate::Error::Transport {
             url: target.to_owned(),
             message: format!(
-                "attempt {attempt} of {operation} would wait {:?} for the client-side rate limit ({:.1} requests/s), past the call's deadline ({:?} already spent); lower the concurrency or raise RetryPolicy::deadline",
-                self.wait,
+                "attempt {attempt} of {operation} would wait {} for the client-side rate limit ({:.1} requests/s), past the call's deadline ({} already spent); lower the concurrency",
+                DisplayDuration(self.wait),
                 self.rate,
-                call_started.elapsed()
+                DisplayDuration(spent)
             ),
             timed_out: true,
             source: None,

@@ -1,15 +1,15 @@
 //! Shared helpers of the wrapper's integration tests: a wiremock identity + API server on
-//! loopback, a client pointed at it, and a sleeper that records retry waits.
+//! loopback, a client pointed at it, and the test clock (`avepoint_graph::TestClock`): it
+//! records the waits of the retry loop and the rate limiter and skips them.
 
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
-use std::future::Future;
-use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use avepoint_graph::{Client, ClientBuilder, Credentials, RetryPolicy, Sleeper};
+pub use avepoint_graph::TestClock;
+use avepoint_graph::{Client, ClientBuilder, Credentials, RetryPolicy};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -17,23 +17,6 @@ pub const CLIENT_ID: &str = "test-client";
 pub const CLIENT_SECRET: &str = "s3cr3t-value-never-logged";
 pub const SEATS_PATH_RE: &str =
     r"^/partner/external/v3/general/customers/[^/]+/3rd-party-products/type/[0-9]+/users$";
-
-/// Records the waits of the retry loop and returns at once.
-#[derive(Debug, Default)]
-pub struct RecordingSleeper(pub Mutex<Vec<Duration>>);
-
-impl RecordingSleeper {
-    pub fn waits(&self) -> Vec<Duration> {
-        self.0.lock().expect("lock").clone()
-    }
-}
-
-impl Sleeper for RecordingSleeper {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        self.0.lock().expect("lock").push(duration);
-        Box::pin(async {})
-    }
-}
 
 /// Issues `token-1`, `token-2`, ... with the given lifetime, counting requests.
 #[derive(Debug, Clone)]
@@ -70,7 +53,8 @@ impl Respond for TokenResponder {
 pub struct Harness {
     pub server: MockServer,
     pub tokens: TokenResponder,
-    pub sleeper: Arc<RecordingSleeper>,
+    /// The clients' clock: `clock.waits()` are the waits asked for.
+    pub clock: Arc<TestClock>,
 }
 
 pub fn sample_body() -> serde_json::Value {
@@ -96,7 +80,7 @@ impl Harness {
         Self {
             server,
             tokens,
-            sleeper: Arc::new(RecordingSleeper::default()),
+            clock: Arc::new(TestClock::new()),
         }
     }
 
@@ -105,7 +89,7 @@ impl Harness {
             .api_base_url(self.server.uri())
             .token_url(format!("{}/connect/token", self.server.uri()))
             .credentials(Credentials::client_secret(CLIENT_ID, CLIENT_SECRET))
-            .sleeper(self.sleeper.clone())
+            .clock(self.clock.clone())
             .retry_policy(RetryPolicy::default())
     }
 
