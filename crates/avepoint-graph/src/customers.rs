@@ -15,10 +15,23 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tracing::Instrument as _;
 
-use crate::client::{Client, OperationScopes};
-use crate::error::{CUSTOMERS_OPERATION, Error};
+use crate::client::Client;
+use crate::error::Error;
 use crate::open_code::open_code_enum;
+use crate::operation::{Operation, Scopes, StatusHints};
 use crate::paging::{self, DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, FetchPage, Page, PageStream};
+
+/// The customers listing (`POST .../general/customers/batch`), one page at a time.
+pub(crate) static OPERATION: Operation = Operation {
+    name: "list_customers_batch",
+    scopes: Scopes::Customers,
+    hints: StatusHints {
+        bad_request: "check the paging parameters (pageIndex from 1, pageSize 1..=100) and the customer ids",
+        forbidden: "the app lacks the permission (scope elements.customers.read.all); check the app registration in Elements",
+        ..StatusHints::LICENSE
+    },
+    paged: true,
+};
 
 /// The status of a customer's backup jobs (`jobStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -272,7 +285,7 @@ impl CustomersRequest {
     pub fn stream(self) -> PageStream<Customer> {
         let size = match paging::checked_page_size(self.page_size) {
             Ok(size) => size,
-            Err(e) => return PageStream::failed(CUSTOMERS_OPERATION, Customer::key, e),
+            Err(e) => return PageStream::failed(OPERATION.name, Customer::key, e),
         };
         let client = self.client;
         let body = raw::CustomersBatchRequest {
@@ -282,13 +295,7 @@ impl CustomersRequest {
             let (client, body) = (client.clone(), body.clone());
             Box::pin(async move { fetch_page(&client, &body, index, size).await })
         });
-        PageStream::new(
-            CUSTOMERS_OPERATION,
-            size,
-            self.max_pages,
-            Customer::key,
-            fetch,
-        )
+        PageStream::new(OPERATION.name, size, self.max_pages, Customer::key, fetch)
     }
 
     /// Every customer, all pages walked.
@@ -321,12 +328,12 @@ async fn fetch_page(
 ) -> Result<Page<Customer>, Error> {
     let span = tracing::info_span!(
         "avepoint.call",
-        operation = CUSTOMERS_OPERATION,
+        operation = OPERATION.name,
         page_index = index.get(),
         page_size = size.get(),
     );
     let page = client
-        .call_raw(CUSTOMERS_OPERATION, OperationScopes::Customers, |raw| {
+        .call_raw(&OPERATION, |raw| {
             let body = body.clone();
             async move {
                 raw.list_customers_batch(Some(index), Some(size), &body)
@@ -336,7 +343,7 @@ async fn fetch_page(
         .instrument(span)
         .await?;
     let items = page.data.into_iter().map(Customer::from_raw).collect();
-    Page::from_raw(CUSTOMERS_OPERATION, items, &page.metadata)
+    Page::from_raw(OPERATION.name, items, &page.metadata)
 }
 
 #[cfg(test)]

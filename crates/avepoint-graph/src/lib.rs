@@ -89,6 +89,7 @@ mod products;
 pub mod rate_limit;
 mod redact;
 pub mod retry;
+mod seats;
 mod seats_batch;
 mod services;
 mod types;
@@ -99,8 +100,7 @@ pub use auth::{
 };
 pub use body::DEFAULT_MAX_RESPONSE_BYTES;
 pub use client::{
-    Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
-    TenantUserSeatsRequest, USER_AGENT,
+    Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, USER_AGENT,
 };
 pub use customers::{Customer, CustomerTenant, CustomersRequest, JobStatus, ManagementMode};
 pub use environment::{DataCenter, Endpoints, redact_url_text};
@@ -112,6 +112,7 @@ pub use paging::{MAX_PAGE_SIZE, Page, PageStream};
 pub use products::{ProductSeats, ProductType};
 pub use rate_limit::RateLimitStats;
 pub use retry::{RetryPolicy, Sleeper};
+pub use seats::TenantUserSeatsRequest;
 pub use seats_batch::{ReportedTenantType, TenantSeatsBatchRequest, TenantSeatsRecord};
 pub use services::{
     Capacity, CustomerServices, NOT_APPLICABLE, ServiceField, ServiceProduct, UnparsableField,

@@ -16,12 +16,24 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tracing::Instrument as _;
 
-use crate::client::{Client, OperationScopes};
-use crate::error::{Error, TENANTS_BATCH_OPERATION};
+use crate::client::Client;
+use crate::error::Error;
+use crate::operation::{Operation, Scopes, StatusHints};
 use crate::paging::{
     self, DEFAULT_MAX_TENANT_PAGES, DEFAULT_PAGE_SIZE, FetchPage, Page, PageStream,
 };
 use crate::types::{TenantSeats, TenantType, seat_count};
+
+/// The paginated seats report (`POST .../3rd-party-products/type/{type}/tenants/batch`).
+pub(crate) static OPERATION: Operation = Operation {
+    name: "retrieve_customer_tenants_batch",
+    scopes: Scopes::License,
+    hints: StatusHints {
+        bad_request: "check the customer id, the tenant type and the paging parameters (pageIndex from 1, pageSize 1..=100)",
+        ..StatusHints::LICENSE
+    },
+    paged: true,
+};
 
 /// A tenant type as a response reports it: one of the [`TenantType`]s, or a code this
 /// version does not know (AvePoint added a product).
@@ -133,7 +145,7 @@ impl From<TenantSeatsRecord> for TenantSeats {
 impl TenantSeatsRecord {
     /// Converts a raw record; negative counts (which the spec forbids) are a decode error.
     fn from_raw(r: raw::TenantSeatsBatchItem) -> Result<Self, Error> {
-        let op = TENANTS_BATCH_OPERATION;
+        let op = OPERATION.name;
         Ok(Self {
             tenant_type: ReportedTenantType::from(r.type_),
             available_seats: seat_count(op, "availableUserSeat", r.available_user_seat)?,
@@ -237,7 +249,7 @@ impl TenantSeatsBatchRequest {
         let (target, size) = match prepared {
             Ok(prepared) => prepared,
             Err(e) => {
-                return PageStream::failed(TENANTS_BATCH_OPERATION, TenantSeatsRecord::key, e);
+                return PageStream::failed(OPERATION.name, TenantSeatsRecord::key, e);
             }
         };
         let client = self.client;
@@ -246,7 +258,7 @@ impl TenantSeatsBatchRequest {
             Box::pin(async move { fetch_page(&client, &target, index, size).await })
         });
         PageStream::new(
-            TENANTS_BATCH_OPERATION,
+            OPERATION.name,
             size,
             self.max_pages,
             TenantSeatsRecord::key,
@@ -282,7 +294,7 @@ async fn fetch_page(
 ) -> Result<Page<TenantSeatsRecord>, Error> {
     let span = tracing::info_span!(
         "avepoint.call",
-        operation = TENANTS_BATCH_OPERATION,
+        operation = OPERATION.name,
         customer_id = %crate::escape::escape_control(&target.customer_label),
         tenant_type = %target.tenant_type,
         page_index = index.get(),
@@ -290,7 +302,7 @@ async fn fetch_page(
     );
     let tenant_type = raw::TenantType::from(target.tenant_type);
     let page = client
-        .call_raw(TENANTS_BATCH_OPERATION, OperationScopes::License, |raw| {
+        .call_raw(&OPERATION, |raw| {
             let (customer_id, tenant_type, body) = (
                 target.customer_id.clone(),
                 tenant_type.clone(),
@@ -314,7 +326,7 @@ async fn fetch_page(
         .into_iter()
         .map(TenantSeatsRecord::from_raw)
         .collect::<Result<Vec<_>, _>>()?;
-    Page::from_raw(TENANTS_BATCH_OPERATION, items, &page.metadata)
+    Page::from_raw(OPERATION.name, items, &page.metadata)
 }
 
 #[cfg(test)]
