@@ -256,6 +256,16 @@ impl ClientHooks<RequestContext> for Client {
     ) -> reqwest::Result<reqwest::Response> {
         let response = self.client.execute(request).await?;
         Ok(match self.inner.body_limit {
+            // A body whose length is known (`Content-Length`) and within the cap cannot
+            // exceed it: HTTP/1.1 and HTTP/2 framing stop (or fail) at that length. Only the
+            // others pay for the wrapper.
+            Some(limit)
+                if response
+                    .content_length()
+                    .is_some_and(|length| length <= limit as u64) =>
+            {
+                response
+            }
             Some(limit) => limit_body(response, limit),
             None => response,
         })

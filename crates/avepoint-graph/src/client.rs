@@ -441,26 +441,33 @@ impl Client {
         Fut: std::future::Future<Output = Result<raw::ResponseValue<T>, raw::Error<raw::ByteStream>>>,
     {
         let client = &self.inner.raw;
-        self.call(operation, |token, attempt| {
-            let send = &send;
-            async move {
-                let authorization = token.authorization()?;
-                let scrub = Scrub {
-                    redactor: &self.inner.redactor,
-                    token: token.secret(),
-                    body_limit: self.inner.max_response_bytes,
-                };
-                attempt_once(
-                    operation,
-                    self.inner.endpoints.api_base(),
-                    attempt,
-                    raw::with_authorization(authorization, send(client)),
-                    scrub,
-                )
-                .await
-            }
-        })
-        .await
+        let result = self
+            .call(operation, |token, attempt| {
+                let send = &send;
+                async move {
+                    let authorization = token.authorization()?;
+                    let scrub = Scrub {
+                        redactor: &self.inner.redactor,
+                        token: token.secret(),
+                        body_limit: self.inner.max_response_bytes,
+                    };
+                    attempt_once(
+                        operation,
+                        self.inner.endpoints.api_base(),
+                        attempt,
+                        raw::with_authorization(authorization, send(client)),
+                        scrub,
+                    )
+                    .await
+                }
+            })
+            .await;
+        // An HTTP/1.1 connection goes back to the pool only when a task hyper spawned sees
+        // it idle; yielding once lets that task run before this caller's next request looks
+        // for an idle connection, instead of racing it and opening another connection (see
+        // the README's Performance section).
+        tokio::task::yield_now().await;
+        result
     }
 
     /// Runs `attempt` with a cached token (of the scopes of `kind`) inside the retry loop; a
@@ -561,8 +568,9 @@ where
         request_id = tracing::field::Empty,
     );
     async move {
-        let started = Instant::now();
         let span = tracing::Span::current();
+        // Timed only when the span is recorded.
+        let started = (!span.is_disabled()).then(Instant::now);
         let outcome = match call.await {
             Ok(value) => {
                 if !span.is_disabled() {
@@ -575,7 +583,9 @@ where
             }
             Err(e) => Err(map_raw_error(operation, base_url, e, scrub).await),
         };
-        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        if let Some(started) = started {
+            span.record("latency_ms", started.elapsed().as_millis() as u64);
+        }
         if let Err(e) = &outcome {
             if let Some(status) = e.status() {
                 span.record("status", status);
