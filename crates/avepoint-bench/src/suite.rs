@@ -1065,6 +1065,14 @@ fn throughput_rows(
 const FLAT_RSS_GROWTH: f64 = 0.10;
 const FLAT_RSS_SLACK_MIB: f64 = 2.0;
 
+/// SDK throughput / bare throughput the SDK must reach at every throughput concurrency.
+const THROUGHPUT_TARGET: f64 = 0.95;
+/// SDK median / bare median the SDK must stay under.
+const MEDIAN_TARGET: f64 = 1.05;
+/// Connections a run may open beyond its concurrency (the token request's, and the few a
+/// pool opens while a finished connection is on its way back; see the README).
+const CONNECTION_SLACK: u64 = 4;
+
 fn targets(
     s: &Settings,
     latency: &[LatencyRow],
@@ -1074,11 +1082,10 @@ fn targets(
 ) -> Vec<TargetCheck> {
     let mut out = Vec::new();
     let lat = |client: &str| latency.iter().find(|r| r.client == client);
-    let top = s.concurrencies.iter().copied().max().unwrap_or(64);
-    let tp = |client: &str| {
+    let tp = |client: &str, concurrency: usize| {
         throughput
             .iter()
-            .find(|r| r.client == client && r.concurrency == top)
+            .find(|r| r.client == client && r.concurrency == concurrency)
     };
     let check = |target: String,
                  value: Option<f64>,
@@ -1090,23 +1097,28 @@ fn targets(
             met: value.map(ok),
         }
     };
+    for &c in &s.concurrencies {
+        out.push(check(
+            format!("SDK throughput at concurrency {c} >= {THROUGHPUT_TARGET} x bare"),
+            ratio(
+                tp("sdk", c).map(|r| r.calls_per_sec),
+                tp("bare", c).map(|r| r.calls_per_sec),
+            ),
+            &|v| format!("{v:.3} x bare"),
+            &|v| v >= THROUGHPUT_TARGET,
+        ));
+    }
     out.push(check(
-        format!("SDK throughput at concurrency {top} >= 0.9 x bare"),
-        ratio(
-            tp("sdk").map(|r| r.calls_per_sec),
-            tp("bare").map(|r| r.calls_per_sec),
+        format!(
+            "SDK per-call median within {:.0}% of bare",
+            (MEDIAN_TARGET - 1.0) * 100.0
         ),
-        &|v| format!("{v:.3} x bare"),
-        &|v| v >= 0.9,
-    ));
-    out.push(check(
-        "SDK per-call median within 10% of bare".to_owned(),
         ratio(
             lat("sdk").map(|r| r.median_us),
             lat("bare").map(|r| r.median_us),
         ),
         &|v| format!("{v:.3} x bare ({:+.1}%)", (v - 1.0) * 100.0),
-        &|v| v <= 1.10,
+        &|v| v <= MEDIAN_TARGET,
     ));
     out.push(check(
         "SDK throughput at concurrency 1 >= 3 x Python".to_owned(),
@@ -1141,7 +1153,9 @@ fn targets(
         *w = (*w).max(r.connections);
     }
     out.push(TargetCheck {
-        target: "TCP connections opened <= concurrency (SDK runs and CLI fan-outs)".to_owned(),
+        target: format!(
+            "TCP connections opened <= concurrency + {CONNECTION_SLACK} (SDK runs and CLI fan-outs)"
+        ),
         value: if worst.is_empty() {
             "not measured".to_owned()
         } else {
@@ -1151,7 +1165,11 @@ fn targets(
                 .collect::<Vec<_>>()
                 .join(", ")
         },
-        met: (!worst.is_empty()).then(|| worst.iter().all(|((_, c), n)| *n <= *c as u64)),
+        met: (!worst.is_empty()).then(|| {
+            worst
+                .iter()
+                .all(|((_, c), n)| *n <= *c as u64 + CONNECTION_SLACK)
+        }),
     });
     let largest = scale.iter().max_by_key(|r| r.customers);
     let smallest = scale.iter().min_by_key(|r| r.customers);

@@ -14,10 +14,12 @@
 //!
 //! * [`generated`] is written by `cargo xtask codegen` and never edited by hand.
 //! * This file adds the only hand-written part: [`RequestContext`], the per-client value
-//!   progenitor's hooks receive, which attaches a bearer token to requests sent to one
-//!   allowed origin, drops progenitor's `api-version` header (the service does not
-//!   document it) and, when asked ([`RequestContext::with_body_limit`]), caps the bytes read
-//!   from every response body ([`exceeded_body_limit`] recognises the error).
+//!   progenitor's hooks receive, which names the one origin a bearer token may be sent to,
+//!   drops progenitor's `api-version` header (the service does not document it) and, when
+//!   asked ([`RequestContext::with_body_limit`]), caps the bytes read from every response
+//!   body ([`exceeded_body_limit`] recognises the error). The token is fixed per client
+//!   ([`RequestContext::with_bearer`]) or given per call ([`with_authorization`]), so one
+//!   client (one connection pool) serves every token and scope set.
 //! * [`http_client_builder`] starts a `reqwest::Client` with the TLS crypto provider this
 //!   crate is built with (rustls with `ring`; see [`tls`]). Build your `reqwest` clients
 //!   with it, or call [`install_crypto_provider`] first: `reqwest::Client::new()` and the
@@ -59,48 +61,54 @@ pub mod open_code;
 pub mod tls;
 pub use tls::{http_client_builder, install_crypto_provider};
 
+use std::future::Future;
+use std::sync::Arc;
+
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 
 /// The header progenitor adds to every request; the AvePoint API does not document it.
 const PROGENITOR_API_VERSION_HEADER: &str = "api-version";
 
-/// Per-client context handed to progenitor's hooks (cheap to clone).
-///
-/// It carries an optional bearer token and the one origin (scheme, host and port) it may be
-/// sent to. A request whose URL has another origin is refused before it leaves the process,
-/// so a misconfigured base URL can never leak the token to a foreign host.
-#[derive(Clone, Default)]
-pub struct RequestContext {
-    bearer: Option<std::sync::Arc<Bearer>>,
-    /// The most bytes read from one response body (`None`: no cap).
-    body_limit: Option<usize>,
+tokio::task_local! {
+    /// The `Authorization` value of the calls made inside [`with_authorization`].
+    static CALL_AUTHORIZATION: HeaderValue;
 }
 
-#[derive(Clone)]
-struct Bearer {
-    header: HeaderValue,
-    origin: reqwest::Url,
+/// Per-client context handed to progenitor's hooks (cheap to clone).
+///
+/// It names the one origin (scheme, host and port) a bearer token may be sent to, and
+/// carries an optional fixed token ([`RequestContext::with_bearer`]); a token can also be
+/// given per call with [`with_authorization`], so that one [`Client`] serves every token.
+/// A request carrying a token whose URL has another origin is refused before it leaves the
+/// process, so a misconfigured base URL can never leak the token to a foreign host.
+#[derive(Clone, Default)]
+pub struct RequestContext {
+    /// The one origin tokens are sent to (`None`: no token is ever sent).
+    origin: Option<Arc<reqwest::Url>>,
+    /// The `Authorization` value of every call (unless one is given per call).
+    bearer: Option<HeaderValue>,
+    /// The most bytes read from one response body (`None`: no cap).
+    body_limit: Option<usize>,
 }
 
 impl std::fmt::Debug for RequestContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RequestContext")
             .field(
-                "bearer",
-                &self.bearer.as_ref().map(|b| {
-                    format!(
-                        "<redacted token for {}>",
-                        b.origin.origin().ascii_serialization()
-                    )
-                }),
+                "origin",
+                &self
+                    .origin
+                    .as_ref()
+                    .map(|o| o.origin().ascii_serialization()),
             )
+            .field("bearer", &self.bearer.as_ref().map(|_| "<redacted token>"))
             .field("body_limit", &self.body_limit)
             .finish()
     }
 }
 
-/// Why a [`RequestContext`] could not be built.
+/// Why a [`RequestContext`] or a bearer header could not be built.
 #[derive(Debug)]
 pub struct InvalidContext(String);
 
@@ -113,27 +121,32 @@ impl std::fmt::Display for InvalidContext {
 impl std::error::Error for InvalidContext {}
 
 impl RequestContext {
-    /// A context that sends no `Authorization` header.
+    /// A context that sends no `Authorization` header (a token given per call with
+    /// [`with_authorization`] is refused: no origin is allowed to receive it).
     pub fn anonymous() -> Self {
         Self::default()
     }
 
-    /// A context that sends `Authorization: Bearer <token>` to `allowed_origin` (a URL whose
-    /// scheme, host and port are compared with each request's) and refuses other origins.
-    pub fn with_bearer(token: String, allowed_origin: &str) -> Result<Self, InvalidContext> {
+    /// A context that sends per-call tokens ([`with_authorization`]) to `allowed_origin`
+    /// (a URL whose scheme, host and port are compared with each request's) and refuses
+    /// other origins. Calls made outside [`with_authorization`] carry no token.
+    pub fn for_origin(allowed_origin: &str) -> Result<Self, InvalidContext> {
         let origin = reqwest::Url::parse(allowed_origin).map_err(|e| {
             InvalidContext(format!("`{allowed_origin}` is not an absolute URL: {e}"))
         })?;
-        let mut header = HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| {
-            InvalidContext(
-                "the access token contains characters not allowed in an HTTP header".to_owned(),
-            )
-        })?;
-        header.set_sensitive(true);
         Ok(Self {
-            bearer: Some(std::sync::Arc::new(Bearer { header, origin })),
+            origin: Some(Arc::new(origin)),
+            bearer: None,
             body_limit: None,
         })
+    }
+
+    /// A context that sends `Authorization: Bearer <token>` with every call to
+    /// `allowed_origin` (see [`RequestContext::for_origin`]) and refuses other origins.
+    pub fn with_bearer(token: String, allowed_origin: &str) -> Result<Self, InvalidContext> {
+        let mut ctx = Self::for_origin(allowed_origin)?;
+        ctx.bearer = Some(bearer_header(&token)?);
+        Ok(ctx)
     }
 
     /// Caps every response body at `bytes`: reading more fails with a body error that
@@ -149,6 +162,53 @@ impl RequestContext {
     pub fn body_limit(&self) -> Option<usize> {
         self.body_limit
     }
+}
+
+/// The `Authorization` value `Bearer <token>`, marked sensitive (never shown by `Debug`).
+pub fn bearer_header(token: &str) -> Result<HeaderValue, InvalidContext> {
+    let mut header = HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| {
+        InvalidContext(
+            "the access token contains characters not allowed in an HTTP header".to_owned(),
+        )
+    })?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+/// Runs `call` (a call of a [`Client`] method, awaited inside) with `authorization` as the
+/// `Authorization` header of its requests, in place of the context's fixed token.
+///
+/// The value lives in the future itself (a Tokio task-local scope), so any number of
+/// concurrent calls on one [`Client`] each send their own token. It is still only sent to
+/// the context's allowed origin ([`RequestContext::for_origin`]).
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use avepoint_graph_raw::{Client, RequestContext, bearer_header, types, with_authorization};
+///
+/// let base = "https://graph.avepointonlineservices.com";
+/// let client = Client::new_with_client(
+///     base,
+///     avepoint_graph_raw::http_client_builder().build()?,
+///     RequestContext::for_origin(base)?,
+/// );
+/// let seats = with_authorization(
+///     bearer_header("eyJ...")?,
+///     client.retrieve_customer_tenant_user_seats(
+///         &"f162a7c1-b9d4-4e0b-a165-97db3c2afc15".parse()?,
+///         &types::TenantType::try_from(0)?,
+///         &types::UserSeatsRequest::default(),
+///     ),
+/// )
+/// .await?;
+/// println!("{} tenants", seats.len());
+/// # Ok(()) }
+/// ```
+pub fn with_authorization<F: Future>(
+    authorization: HeaderValue,
+    call: F,
+) -> impl Future<Output = F::Output> {
+    CALL_AUTHORIZATION.scope(authorization, call)
 }
 
 /// Whether `error` (or one of its causes) is a response body that went over the cap of
@@ -184,19 +244,11 @@ impl ClientHooks<RequestContext> for Client {
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         request.headers_mut().remove(PROGENITOR_API_VERSION_HEADER);
-        if let Some(bearer) = &self.inner.bearer {
-            if !same_origin(request.url(), &bearer.origin) {
-                return Err(Error::InvalidRequest(format!(
-                    "refusing to send the access token to {}: it is only sent to {}",
-                    request.url().origin().ascii_serialization(),
-                    bearer.origin.origin().ascii_serialization()
-                )));
-            }
-            request
-                .headers_mut()
-                .insert(AUTHORIZATION, bearer.header.clone());
-        }
-        Ok(())
+        let ctx = &self.inner;
+        let authorized = CALL_AUTHORIZATION
+            .try_with(|per_call| authorize(request, ctx, Some(per_call)))
+            .unwrap_or_else(|_| authorize(request, ctx, None));
+        authorized.map_err(Error::InvalidRequest)
     }
 
     async fn exec(
@@ -206,9 +258,46 @@ impl ClientHooks<RequestContext> for Client {
     ) -> reqwest::Result<reqwest::Response> {
         let response = self.client.execute(request).await?;
         Ok(match self.inner.body_limit {
+            // A body whose length is known (`Content-Length`) and within the cap cannot
+            // exceed it: HTTP/1.1 and HTTP/2 framing stop (or fail) at that length. Only the
+            // others pay for the wrapper.
+            Some(limit)
+                if response
+                    .content_length()
+                    .is_some_and(|length| length <= limit as u64) =>
+            {
+                response
+            }
             Some(limit) => limit_body(response, limit),
             None => response,
         })
+    }
+}
+
+/// Adds the call's token (else the context's fixed one, if any) to `request`, refusing a
+/// request to any origin but the allowed one.
+fn authorize(
+    request: &mut reqwest::Request,
+    ctx: &RequestContext,
+    per_call: Option<&HeaderValue>,
+) -> Result<(), String> {
+    let Some(header) = per_call.or(ctx.bearer.as_ref()) else {
+        return Ok(());
+    };
+    match &ctx.origin {
+        Some(origin) if same_origin(request.url(), origin) => {
+            request.headers_mut().insert(AUTHORIZATION, header.clone());
+            Ok(())
+        }
+        Some(origin) => Err(format!(
+            "refusing to send the access token to {}: it is only sent to {}",
+            request.url().origin().ascii_serialization(),
+            origin.origin().ascii_serialization()
+        )),
+        None => Err(format!(
+            "refusing to send the access token to {}: the client names no origin it may be sent to (RequestContext::for_origin)",
+            request.url().origin().ascii_serialization()
+        )),
     }
 }
 

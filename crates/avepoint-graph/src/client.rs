@@ -1,10 +1,11 @@
-//! The client: configuration ([`ClientBuilder`]), the seats call ([`TenantUserSeatsRequest`])
-//! and how one attempt is made and its outcome mapped onto [`Error`].
+//! The client: configuration ([`ClientBuilder`]) and the one call path every operation takes
+//! ([`Client::call_raw`]): how one attempt is made and its outcome mapped onto [`Error`].
 //!
-//! Every call goes through the generated raw client (`avepoint-graph-raw`); this module adds
-//! the token (from the cache of the scopes the operation needs), the retry loop, the 401
-//! refresh-and-replay, per-attempt timeouts and `tracing` spans. The paginated operations
-//! (`crate::customers`, `crate::seats_batch`) fetch each page through [`Client::call_raw`].
+//! Every call goes through the one generated raw client (`avepoint-graph-raw`) the client
+//! builds; this module adds the token (from the cache of the scope set the operation's
+//! descriptor names, handed to the raw client per call), the retry loop, the 401
+//! refresh-and-replay, per-attempt timeouts and the `attempt` spans. Each operation's module
+//! (`crate::seats`, `crate::customers`, ...) holds its descriptor and typed request.
 
 use std::fmt;
 use std::sync::Arc;
@@ -15,17 +16,17 @@ use avepoint_graph_raw as raw;
 use futures::StreamExt as _;
 use tracing::Instrument as _;
 
-use crate::auth::{
-    AccessToken, CUSTOMERS_READ_SCOPE, Credentials, LICENSE_READ_SCOPE, TokenCache, TokenCaches,
-};
+use crate::auth::{AccessToken, CUSTOMERS_READ_SCOPE, Credentials, LICENSE_READ_SCOPE, TokenCache};
 use crate::body::{self, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::clock::{Clock, TokioClock};
 use crate::environment::{DataCenter, Endpoints};
 use crate::error::{self, ApiError, Error};
+use crate::operation::{Operation, Scopes};
 use crate::rate_limit::{RateLimitConfig, RateLimitStats};
 use crate::redact::Redactor;
 use crate::retry::{self, RetryPolicy, RetryRuntime};
-use crate::types::{SeatStatus, TenantSeats, TenantType};
+use crate::seats::TenantUserSeatsRequest;
+use crate::types::TenantType;
 
 /// The `User-Agent` sent with every request.
 pub const USER_AGENT: &str = concat!("avepoint-graph/", env!("CARGO_PKG_VERSION"), " (rust)");
@@ -39,8 +40,6 @@ pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 /// successful body is scrubbed for its snippet.
 const ERROR_BODY_READ_LIMIT: usize = 16 * 1024;
 
-const SEATS_OPERATION: &str = "retrieve_customer_tenant_user_seats";
-
 /// A client of the AvePoint Graph API partner endpoints.
 ///
 /// Cheap to clone: clones share one connection pool, the token caches (one per scope set,
@@ -52,7 +51,9 @@ pub struct Client {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    /// The one raw client (and connection pool) of every call and clone; tokens are given
+    /// per call and only sent to the API origin.
+    raw: raw::Client,
     endpoints: Endpoints,
     /// The token cache of the license operations' scopes (seats reports).
     license_tokens: Arc<TokenCache>,
@@ -331,13 +332,37 @@ impl ClientBuilder {
             .with_attempt_timeout(Some(self.attempt_timeout));
         let provider =
             credentials.into_provider(endpoints.token_url(), http.clone(), retry.clone());
-        let caches = TokenCaches::new(provider, self.refresh_margin, self.min_token_lifetime)
-            .with_clock(self.clock);
+        let cache = |scopes: &[String]| {
+            let mut requested: Vec<String> = Vec::with_capacity(scopes.len());
+            for scope in scopes {
+                if !requested.contains(scope) {
+                    requested.push(scope.clone());
+                }
+            }
+            Arc::new(
+                TokenCache::new(provider.clone(), requested, self.refresh_margin)
+                    .with_floor(self.min_token_lifetime)
+                    .with_clock(self.clock.clone()),
+            )
+        };
+        let license_tokens = cache(&self.scopes);
+        // One token for both when the sets are equal (order and repeats do not matter).
+        let same_set = |a: &[String], b: &[String]| {
+            a.iter().all(|s| b.contains(s)) && b.iter().all(|s| a.contains(s))
+        };
+        let customers_tokens = if same_set(&self.scopes, &self.customers_scopes) {
+            license_tokens.clone()
+        } else {
+            cache(&self.customers_scopes)
+        };
+        let context = raw::RequestContext::for_origin(endpoints.api_base())
+            .map_err(|e| Error::Config(e.to_string()))?
+            .with_body_limit(self.max_response_bytes);
         Ok(Client {
             inner: Arc::new(Inner {
-                license_tokens: caches.for_scopes(&self.scopes),
-                customers_tokens: caches.for_scopes(&self.customers_scopes),
-                http,
+                raw: raw::Client::new_with_client(endpoints.api_base(), http, context),
+                license_tokens,
+                customers_tokens,
                 endpoints,
                 // Only API calls are paced: the limiter learns the API's rate limit.
                 retry: retry.with_limiter(limiter),
@@ -377,92 +402,90 @@ impl Client {
         customer_id: impl Into<String>,
         tenant_type: TenantType,
     ) -> TenantUserSeatsRequest {
-        TenantUserSeatsRequest {
-            client: self.clone(),
-            customer_id: customer_id.into(),
-            tenant_type,
-            status: None,
-        }
+        TenantUserSeatsRequest::new(self.clone(), customer_id.into(), tenant_type)
     }
 
     /// Fetches a token for the license operations now (e.g. to check credentials at
     /// start-up); later seats calls reuse it. See [`Client::authenticate_customers`] for the
     /// customers listing's token.
     pub async fn authenticate(&self) -> Result<(), Error> {
-        self.authenticate_scopes(OperationScopes::License).await
+        self.authenticate_scopes(Scopes::License).await
     }
 
     /// Fetches the token of the customers listing now (scope `elements.customers.read.all`
     /// unless overridden with [`ClientBuilder::customers_scopes`]); later listings reuse it.
     pub async fn authenticate_customers(&self) -> Result<(), Error> {
-        self.authenticate_scopes(OperationScopes::Customers).await
+        self.authenticate_scopes(Scopes::Customers).await
     }
 
-    async fn authenticate_scopes(&self, kind: OperationScopes) -> Result<(), Error> {
-        self.tokens_for(kind).token().await.map(|_| ())
+    async fn authenticate_scopes(&self, scopes: Scopes) -> Result<(), Error> {
+        self.tokens_for(scopes).token().await.map(|_| ())
     }
 
-    /// The token cache of the scopes an operation of kind `kind` asks for.
-    fn tokens_for(&self, kind: OperationScopes) -> &TokenCache {
-        match kind {
-            OperationScopes::License => &self.inner.license_tokens,
-            OperationScopes::Customers => &self.inner.customers_tokens,
+    /// The token cache of a scope set.
+    fn tokens_for(&self, scopes: Scopes) -> &TokenCache {
+        match scopes {
+            Scopes::License => &self.inner.license_tokens,
+            Scopes::Customers => &self.inner.customers_tokens,
         }
     }
 
-    /// Runs one generated operation: `op` gets a raw client carrying a cached token for the
-    /// scopes of `kind` and makes the call; each attempt runs under the attempt timeout,
-    /// inside the retry loop and the 401 refresh-and-replay of [`Client::call`].
-    pub(crate) async fn call_raw<T, F, Fut>(
-        &self,
-        operation: &'static str,
-        kind: OperationScopes,
-        op: F,
+    /// Runs one call of `operation`: `send` makes the generated call on the client's one
+    /// raw client, which sends the token of the operation's scope set (handed over per
+    /// attempt, to the API origin only). Each attempt runs under the attempt timeout, inside
+    /// the retry loop and the 401 refresh-and-replay of [`Client::call`].
+    pub(crate) async fn call_raw<'c, T, F, Fut>(
+        &'c self,
+        operation: &'static Operation,
+        send: F,
     ) -> Result<T, Error>
     where
-        F: Fn(raw::Client) -> Fut,
+        F: Fn(&'c raw::Client) -> Fut,
         Fut: std::future::Future<Output = Result<raw::ResponseValue<T>, raw::Error<raw::ByteStream>>>,
     {
-        self.call(operation, kind, |token, attempt| {
-            let op = &op;
-            async move {
-                let raw = self.raw_client(&token)?;
-                let scrub = Scrub {
-                    redactor: &self.inner.redactor,
-                    token: token.secret(),
-                    body_limit: self.inner.max_response_bytes,
-                };
-                attempt_once(
-                    operation,
-                    self.inner.endpoints.api_base(),
-                    attempt,
-                    op(raw),
-                    scrub,
-                )
-                .await
-            }
-        })
-        .await
+        let client = &self.inner.raw;
+        let result = self
+            .call(operation, |token, attempt| {
+                let send = &send;
+                async move {
+                    let authorization = token.authorization()?;
+                    let scrub = Scrub {
+                        redactor: &self.inner.redactor,
+                        token: token.secret(),
+                        body_limit: self.inner.max_response_bytes,
+                    };
+                    attempt_once(
+                        operation,
+                        self.inner.endpoints.api_base(),
+                        attempt,
+                        raw::with_authorization(authorization, send(client)),
+                        scrub,
+                    )
+                    .await
+                }
+            })
+            .await;
+        // An HTTP/1.1 connection goes back to the pool only when a task hyper spawned sees
+        // it idle; yielding once lets that task run before this caller's next request looks
+        // for an idle connection, instead of racing it and opening another connection (see
+        // the README's Performance section).
+        tokio::task::yield_now().await;
+        result
     }
 
     /// Runs `attempt` with a cached token (of the scopes of `kind`) inside the retry loop; a
     /// 401 triggers one forced token refresh and one replay per call. When the replay is
     /// refused too, the token cache stops refreshing for a while and fails other calls at
     /// once with the same error (see `TokenCache::refused`).
-    async fn call<T, F, Fut>(
-        &self,
-        operation: &'static str,
-        kind: OperationScopes,
-        attempt: F,
-    ) -> Result<T, Error>
+    async fn call<T, F, Fut>(&self, operation: &'static Operation, attempt: F) -> Result<T, Error>
     where
         F: Fn(AccessToken, u32) -> Fut,
         Fut: std::future::Future<Output = Result<T, Error>>,
     {
         let replayed = AtomicBool::new(false);
-        let tokens = self.tokens_for(kind);
+        let tokens = self.tokens_for(operation.scopes);
         let target = self.inner.endpoints.api_base();
-        retry::run(&self.inner.retry, operation, target, |n| {
+        retry::run(&self.inner.retry, operation.name, target, |n| {
             let attempt = &attempt;
             let replayed = &replayed;
             async move {
@@ -472,7 +495,7 @@ impl Client {
                         if e.status == 401 && !replayed.swap(true, Ordering::SeqCst) =>
                     {
                         tracing::info!(
-                            operation,
+                            operation = operation.name,
                             "the API rejected the access token; refreshing it once and replaying"
                         );
                         let token = tokens.refresh_after_rejection(&token).await?;
@@ -489,88 +512,6 @@ impl Client {
             }
         })
         .await
-    }
-
-    fn raw_client(&self, token: &AccessToken) -> Result<raw::Client, Error> {
-        let base = self.inner.endpoints.api_base();
-        let ctx = token.request_context(base, self.inner.max_response_bytes)?;
-        Ok(raw::Client::new_with_client(
-            base,
-            self.inner.http.clone(),
-            ctx,
-        ))
-    }
-}
-
-/// Which scopes an operation asks for: the client keeps one token per scope set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum OperationScopes {
-    /// The seats reports: [`ClientBuilder::scopes`] (default `elements.license.read.all`).
-    License,
-    /// The customers listing: [`ClientBuilder::customers_scopes`] (default
-    /// `elements.customers.read.all`).
-    Customers,
-}
-
-/// A prepared seats call; see [`Client::tenant_user_seats`].
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `send` is awaited"]
-pub struct TenantUserSeatsRequest {
-    client: Client,
-    customer_id: String,
-    tenant_type: TenantType,
-    status: Option<SeatStatus>,
-}
-
-impl TenantUserSeatsRequest {
-    /// Reports only available or only assigned seats (the body's `licenseAssignedStatus`).
-    pub fn status(mut self, status: SeatStatus) -> Self {
-        self.status = Some(status);
-        self
-    }
-
-    /// Sends the call (with retries) and returns the customer's tenants of the type.
-    pub async fn send(self) -> Result<Vec<TenantSeats>, Error> {
-        let customer_id: raw::types::RetrieveCustomerTenantUserSeatsCustomerId =
-            checked_customer_id(&self.customer_id)?;
-        let tenant_type = raw::types::TenantType::from(self.tenant_type);
-        let body = raw::types::UserSeatsRequest {
-            license_assigned_status: self.status.map(Into::into),
-        };
-        let span = tracing::info_span!(
-            "avepoint.call",
-            operation = SEATS_OPERATION,
-            customer_id = %crate::escape::escape_control(&self.customer_id),
-            tenant_type = %self.tenant_type,
-        );
-        let started = Instant::now();
-        let result = self
-            .client
-            .call_raw(SEATS_OPERATION, OperationScopes::License, |raw| {
-                let (customer_id, tenant_type, body) =
-                    (customer_id.clone(), tenant_type.clone(), body.clone());
-                async move {
-                    raw.retrieve_customer_tenant_user_seats(&customer_id, &tenant_type, &body)
-                        .await
-                }
-            })
-            .instrument(span.clone())
-            .await;
-        let _enter = span.enter();
-        match &result {
-            Ok(rows) => tracing::info!(
-                tenants = rows.len(),
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "call succeeded"
-            ),
-            Err(e) => {
-                tracing::warn!(error = %error::Chain(e), elapsed_ms = started.elapsed().as_millis() as u64, "call failed")
-            }
-        }
-        result?
-            .into_iter()
-            .map(|r| TenantSeats::from_raw(SEATS_OPERATION, r))
-            .collect()
     }
 }
 
@@ -611,7 +552,7 @@ impl Scrub<'_> {
 /// `attempt` span that records status, latency and request id, and maps progenitor's error
 /// onto [`Error`].
 async fn attempt_once<T, Fut>(
-    operation: &'static str,
+    operation: &'static Operation,
     base_url: &str,
     attempt: u32,
     call: Fut,
@@ -622,15 +563,17 @@ where
 {
     let span = tracing::debug_span!(
         "attempt",
-        operation,
+        operation = operation.name,
+        paged = operation.paged,
         attempt,
         status = tracing::field::Empty,
         latency_ms = tracing::field::Empty,
         request_id = tracing::field::Empty,
     );
     async move {
-        let started = Instant::now();
         let span = tracing::Span::current();
+        // Timed only when the span is recorded.
+        let started = (!span.is_disabled()).then(Instant::now);
         let outcome = match call.await {
             Ok(value) => {
                 if !span.is_disabled() {
@@ -643,7 +586,9 @@ where
             }
             Err(e) => Err(map_raw_error(operation, base_url, e, scrub).await),
         };
-        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        if let Some(started) = started {
+            span.record("latency_ms", started.elapsed().as_millis() as u64);
+        }
         if let Err(e) = &outcome {
             if let Some(status) = e.status() {
                 span.record("status", status);
@@ -664,7 +609,7 @@ where
 /// Maps progenitor's error of one attempt onto [`Error`], reading a bounded part of error
 /// bodies.
 async fn map_raw_error(
-    operation: &'static str,
+    operation: &'static Operation,
     base_url: &str,
     e: raw::Error<raw::ByteStream>,
     scrub: Scrub<'_>,
@@ -686,7 +631,7 @@ async fn map_raw_error(
             let redactor = scrub.redactor();
             let seen = &bytes[..bytes.len().min(ERROR_BODY_READ_LIMIT)];
             Error::Decode {
-                operation,
+                operation: operation.name,
                 // serde's message may quote a value of the body.
                 message: redactor.scrub(&err.to_string()),
                 snippet: redactor.snippet(seen, seen.len() < bytes.len()),
@@ -694,7 +639,7 @@ async fn map_raw_error(
         }
         raw::Error::ResponseBodyError(err) if raw::exceeded_body_limit(&err) => {
             Error::ResponseTooLarge {
-                operation,
+                operation: operation.name,
                 limit: scrub.body_limit,
             }
         }
@@ -707,19 +652,20 @@ async fn map_raw_error(
 }
 
 fn api_error(
-    operation: &'static str,
+    operation: &'static Operation,
     status: u16,
     headers: &reqwest::header::HeaderMap,
     (body, truncated): (Vec<u8>, bool),
     redactor: &Redactor,
 ) -> Error {
     Error::Api(Box::new(ApiError {
-        operation,
+        operation: operation.name,
         status,
         request_id: error::request_id(headers),
         retry_after: error::retry_after(headers),
         message: error::message_from_body(&body, redactor),
         body_snippet: redactor.snippet(&body, truncated),
+        hints: &operation.hints,
     }))
 }
 

@@ -12,9 +12,22 @@ use std::num::NonZeroU32;
 use avepoint_graph_raw::types as raw;
 use serde::{Deserialize, Serialize};
 
-use crate::client::{Client, OperationScopes};
-use crate::error::{CUSTOMERS_OPERATION, Error};
+use crate::client::Client;
+use crate::error::Error;
+use crate::operation::{Operation, Scopes, StatusHints};
 use crate::paging::{DEFAULT_MAX_PAGES, Paged, PagedOperation, PagedRequest, sealed};
+
+/// The customers listing (`POST .../general/customers/batch`), one page at a time.
+pub(crate) static OPERATION: Operation = Operation {
+    name: "list_customers_batch",
+    scopes: Scopes::Customers,
+    hints: StatusHints {
+        bad_request: "check the paging parameters (pageIndex from 1, pageSize 1..=100) and the customer ids",
+        forbidden: "the app lacks the permission (scope elements.customers.read.all); check the app registration in Elements",
+        ..StatusHints::LICENSE
+    },
+    paged: true,
+};
 
 avepoint_graph_raw::open_code! {
     /// The status of a customer's backup jobs (`jobStatus`): the statuses this version
@@ -214,8 +227,7 @@ impl Paged for CustomersListing {
     type RawPage = raw::CustomersPage;
     type RawItem = raw::PartnerCustomer;
 
-    const OPERATION: &'static str = CUSTOMERS_OPERATION;
-    const SCOPES: OperationScopes = OperationScopes::Customers;
+    const OPERATION: &'static Operation = &OPERATION;
     const DEFAULT_MAX_PAGES: u32 = DEFAULT_MAX_PAGES;
 
     fn target(&self) -> Result<Self::Target, Error> {
@@ -227,7 +239,7 @@ impl Paged for CustomersListing {
     fn span(_: &Self::Target, index: NonZeroU32, size: NonZeroU32) -> tracing::Span {
         tracing::info_span!(
             "avepoint.call",
-            operation = CUSTOMERS_OPERATION,
+            operation = OPERATION.name,
             page_index = index.get(),
             page_size = size.get(),
         )
@@ -235,7 +247,7 @@ impl Paged for CustomersListing {
 
     async fn send(
         body: &Self::Target,
-        raw: avepoint_graph_raw::Client,
+        raw: &avepoint_graph_raw::Client,
         index: NonZeroU32,
         size: NonZeroU32,
     ) -> Result<

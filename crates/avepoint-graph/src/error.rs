@@ -22,12 +22,8 @@
 use std::time::Duration;
 
 use crate::escape::escape_control;
+use crate::operation::StatusHints;
 use crate::redact::Redactor;
-
-/// The operation name of the customers listing (as in [`ApiError::operation`]).
-pub(crate) const CUSTOMERS_OPERATION: &str = "list_customers_batch";
-/// The operation name of the paginated tenants report (as in [`ApiError::operation`]).
-pub(crate) const TENANTS_BATCH_OPERATION: &str = "retrieve_customer_tenants_batch";
 
 /// How many bytes of a response body an error keeps.
 pub const BODY_SNIPPET_LIMIT: usize = 512;
@@ -270,6 +266,8 @@ pub struct ApiError {
     pub message: Option<String>,
     /// The first bytes of the body (at most [`BODY_SNIPPET_LIMIT`]).
     pub body_snippet: String,
+    /// What this operation's statuses mean (from its descriptor).
+    pub(crate) hints: &'static StatusHints,
 }
 
 impl ApiError {
@@ -278,26 +276,14 @@ impl ApiError {
         matches!(self.status, 408 | 429 | 500 | 502 | 503 | 504)
     }
 
+    /// What to do: the operation's own hint for the statuses whose meaning depends on the
+    /// operation (its descriptor's `StatusHints`), else the status's general one.
     fn hint(&self) -> &'static str {
         match self.status {
-            400 if self.operation == CUSTOMERS_OPERATION => {
-                "check the paging parameters (pageIndex from 1, pageSize 1..=100) and the customer ids"
-            }
-            400 if self.operation == TENANTS_BATCH_OPERATION => {
-                "check the customer id, the tenant type and the paging parameters (pageIndex from 1, pageSize 1..=100)"
-            }
-            400 => "check the customer id, the tenant type and the seat status",
+            400 => self.hints.bad_request,
             401 => "the access token was refused; check the client id and credentials",
-            403 if self.operation == CUSTOMERS_OPERATION => {
-                "the app lacks the permission (scope elements.customers.read.all); check the app registration in Elements"
-            }
-            403 => {
-                "the app lacks the permission (scope elements.license.read.all) or the customer is outside its customer scope; check the app registration in Elements"
-            }
-            404 if self.operation == crate::products::OPERATION => {
-                "the customer holds no subscription of this product, or there is no such customer for this partner; check the customer id, the product code and the data center"
-            }
-            404 => "no such customer for this partner; check the customer id and the data center",
+            403 => self.hints.forbidden,
+            404 => self.hints.not_found,
             429 => "rate limited; slow down or retry later",
             500 | 502 | 504 => {
                 "the service failed; retry later and quote the request id to AvePoint support"

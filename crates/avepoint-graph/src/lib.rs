@@ -123,6 +123,7 @@ mod products;
 mod rate_limit;
 mod redact;
 mod retry;
+mod seats;
 mod seats_batch;
 mod services;
 mod types;
@@ -133,8 +134,7 @@ pub use auth::{
 };
 pub use body::{DEFAULT_MAX_RESPONSE_BYTES, MAX_CREDENTIAL_FILE_BYTES};
 pub use client::{
-    Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
-    TenantUserSeatsRequest, USER_AGENT,
+    Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, USER_AGENT,
 };
 pub use clock::{Clock, TestClock, TokioClock};
 pub use customers::{Customer, CustomerTenant, CustomersListing, JobStatus, ManagementMode};
@@ -152,6 +152,7 @@ pub use paging::{
 pub use products::{ProductSeats, ProductType};
 pub use rate_limit::RateLimitStats;
 pub use retry::RetryPolicy;
+pub use seats::TenantUserSeatsRequest;
 pub use seats_batch::{TenantSeatsBatch, TenantSeatsRecord};
 pub use services::{
     Capacity, CustomerServices, NOT_APPLICABLE, ServiceField, ServiceProduct, UnparsableField,

@@ -6,10 +6,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::operation;
+use crate::operation::{self, Operation, Scopes, StatusHints};
 use crate::types::{ReportedTenantType, TenantType, seat_count};
 
-const OPERATION: &str = "retrieve_customer_tenant_seat_overview";
+/// `GET .../3rd-party-products/type/{type}/overview`.
+pub(crate) static OPERATION: Operation = Operation {
+    name: "retrieve_customer_tenant_seat_overview",
+    scopes: Scopes::License,
+    hints: StatusHints::LICENSE,
+    paged: false,
+};
 
 /// A customer's user seats of one tenant type, over all its tenants of that type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -30,8 +36,12 @@ impl SeatOverview {
     fn from_raw(requested: TenantType, r: raw::TenantSeatOverview) -> Result<Self, Error> {
         Ok(Self {
             tenant_type: ReportedTenantType::from(r.type_.unwrap_or(requested.code())),
-            available_seats: seat_count(OPERATION, "availableUserSeat", r.available_user_seat)?,
-            assigned_seats: seat_count(OPERATION, "assignedUserSeat", r.assigned_user_seat)?,
+            available_seats: seat_count(
+                OPERATION.name,
+                "availableUserSeat",
+                r.available_user_seat,
+            )?,
+            assigned_seats: seat_count(OPERATION.name, "assignedUserSeat", r.assigned_user_seat)?,
         })
     }
 }
@@ -49,14 +59,14 @@ impl Client {
     ) -> Result<SeatOverview, Error> {
         let span = tracing::info_span!(
             "avepoint.call",
-            operation = OPERATION,
+            operation = OPERATION.name,
             customer_id = %customer_id,
             tenant_type = %tenant_type,
         );
         let kind = raw::TenantType::from(tenant_type);
         let overview = operation::call(
             self,
-            OPERATION,
+            &OPERATION,
             customer_id,
             span,
             |raw, customer: raw::RetrieveCustomerTenantSeatOverviewCustomerId| {

@@ -52,8 +52,9 @@ use tracing::Instrument as _;
 
 use avepoint_graph_raw as raw;
 
-use crate::client::{Client, OperationScopes};
+use crate::client::Client;
 use crate::error::Error;
+use crate::operation::Operation;
 
 /// The largest page size the service accepts.
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -159,10 +160,8 @@ pub(crate) trait Paged: PagedOperation {
     /// One raw item of the raw page.
     type RawItem;
 
-    /// The operation's name (errors, spans).
-    const OPERATION: &'static str;
-    /// The scope set its token needs.
-    const SCOPES: OperationScopes;
+    /// The operation's descriptor (name, scopes, status hints).
+    const OPERATION: &'static Operation;
     /// The page cap when the request sets none.
     const DEFAULT_MAX_PAGES: u32;
 
@@ -176,7 +175,7 @@ pub(crate) trait Paged: PagedOperation {
     /// Sends page `index` of size `size` with the generated client.
     fn send(
         target: &Self::Target,
-        raw: raw::Client,
+        raw: &raw::Client,
         index: NonZeroU32,
         size: NonZeroU32,
     ) -> impl Future<Output = Result<raw::ResponseValue<Self::RawPage>, raw::Error<raw::ByteStream>>>
@@ -250,7 +249,7 @@ impl<Op: PagedOperation> PagedRequest<Op> {
             page_size: DEFAULT_PAGE_SIZE,
             max_pages: Op::DEFAULT_MAX_PAGES,
             walker: Walker {
-                name: Op::OPERATION,
+                name: Op::OPERATION.name,
                 key: Op::key,
                 fetcher: fetcher::<Op>,
             },
@@ -322,9 +321,7 @@ async fn fetch_page<Op: Paged>(
 ) -> Result<Page<Op::Item>, Error> {
     let span = Op::span(target, index, size);
     let page = client
-        .call_raw(Op::OPERATION, Op::SCOPES, |raw| {
-            Op::send(target, raw, index, size)
-        })
+        .call_raw(Op::OPERATION, |raw| Op::send(target, raw, index, size))
         .instrument(span)
         .await?;
     let (data, metadata) = Op::split(page);
@@ -332,7 +329,7 @@ async fn fetch_page<Op: Paged>(
         .into_iter()
         .map(Op::item)
         .collect::<Result<Vec<_>, _>>()?;
-    Page::from_raw(Op::OPERATION, items, &metadata)
+    Page::from_raw(Op::OPERATION.name, items, &metadata)
 }
 
 /// Fetches page `index` of size `size`.

@@ -10,11 +10,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::operation;
+use crate::operation::{self, Operation, Scopes, StatusHints};
 use crate::types::{ParseEnumError, TenantType, seat_count};
 
-/// The operation name of the product seats (in errors and spans).
-pub(crate) const OPERATION: &str = "retrieve_customer_product_seats";
+/// `GET .../avpt-products/type/{productType}/overview`.
+pub(crate) static OPERATION: Operation = Operation {
+    name: "retrieve_customer_product_seats",
+    scopes: Scopes::License,
+    hints: StatusHints {
+        not_found: "the customer holds no subscription of this product, or there is no such customer for this partner; check the customer id, the product code and the data center",
+        ..StatusHints::LICENSE
+    },
+    paged: false,
+};
 
 avepoint_graph_raw::open_code! {
     /// An AvePoint product (`productType`): the 22 products this version knows, or a code it
@@ -187,7 +195,7 @@ impl ProductSeats {
                 Ok(code) => ProductType::from_code(code),
                 Err(_) => {
                     tracing::warn!(
-                        operation = OPERATION,
+                        operation = OPERATION.name,
                         product_type = %text.escape_debug(),
                         "the service sent a productType that is not a number; keeping the requested product"
                     );
@@ -197,7 +205,11 @@ impl ProductSeats {
         };
         Ok(Self {
             product_type,
-            available_seats: seat_count(OPERATION, "availableUserSeat", r.available_user_seat)?,
+            available_seats: seat_count(
+                OPERATION.name,
+                "availableUserSeat",
+                r.available_user_seat,
+            )?,
         })
     }
 }
@@ -220,13 +232,13 @@ impl Client {
         }
         let span = tracing::info_span!(
             "avepoint.call",
-            operation = OPERATION,
+            operation = OPERATION.name,
             customer_id = %customer_id,
             product_type = code,
         );
         let seats = operation::call(
             self,
-            OPERATION,
+            &OPERATION,
             customer_id,
             span,
             |raw, customer: raw::RetrieveCustomerProductSeatsCustomerId| async move {

@@ -349,6 +349,7 @@ mod tests {
             retry_after,
             message: None,
             body_snippet: String::new(),
+            hints: &crate::operation::StatusHints::LICENSE,
         }))
     }
 

@@ -11,10 +11,22 @@ use std::num::NonZeroU32;
 use avepoint_graph_raw::types as raw;
 use serde::{Deserialize, Serialize};
 
-use crate::client::{Client, OperationScopes};
-use crate::error::{Error, TENANTS_BATCH_OPERATION};
+use crate::client::Client;
+use crate::error::Error;
+use crate::operation::{Operation, Scopes, StatusHints};
 use crate::paging::{DEFAULT_MAX_TENANT_PAGES, Paged, PagedOperation, PagedRequest, sealed};
 use crate::types::{ReportedTenantType, TenantSeats, TenantType, seat_count};
+
+/// The paginated seats report (`POST .../3rd-party-products/type/{type}/tenants/batch`).
+pub(crate) static OPERATION: Operation = Operation {
+    name: "retrieve_customer_tenants_batch",
+    scopes: Scopes::License,
+    hints: StatusHints {
+        bad_request: "check the customer id, the tenant type and the paging parameters (pageIndex from 1, pageSize 1..=100)",
+        ..StatusHints::LICENSE
+    },
+    paged: true,
+};
 
 /// One tenant and its user seats, from the paginated report.
 ///
@@ -55,7 +67,7 @@ impl From<TenantSeatsRecord> for TenantSeats {
 impl TenantSeatsRecord {
     /// Converts a raw record; negative counts (which the spec forbids) are a decode error.
     fn from_raw(r: raw::TenantSeatsBatchItem) -> Result<Self, Error> {
-        let op = TENANTS_BATCH_OPERATION;
+        let op = OPERATION.name;
         Ok(Self {
             tenant_type: ReportedTenantType::from(r.type_),
             available_seats: seat_count(op, "availableUserSeat", r.available_user_seat)?,
@@ -95,8 +107,7 @@ impl Paged for TenantSeatsBatch {
     type RawPage = raw::TenantSeatsPage;
     type RawItem = raw::TenantSeatsBatchItem;
 
-    const OPERATION: &'static str = TENANTS_BATCH_OPERATION;
-    const SCOPES: OperationScopes = OperationScopes::License;
+    const OPERATION: &'static Operation = &OPERATION;
     const DEFAULT_MAX_PAGES: u32 = DEFAULT_MAX_TENANT_PAGES;
 
     fn target(&self) -> Result<ReportTarget, Error> {
@@ -113,7 +124,7 @@ impl Paged for TenantSeatsBatch {
     fn span(target: &ReportTarget, index: NonZeroU32, size: NonZeroU32) -> tracing::Span {
         tracing::info_span!(
             "avepoint.call",
-            operation = TENANTS_BATCH_OPERATION,
+            operation = OPERATION.name,
             customer_id = %crate::escape::escape_control(&target.customer_label),
             tenant_type = %target.tenant_type,
             page_index = index.get(),
@@ -123,7 +134,7 @@ impl Paged for TenantSeatsBatch {
 
     async fn send(
         target: &ReportTarget,
-        raw: avepoint_graph_raw::Client,
+        raw: &avepoint_graph_raw::Client,
         index: NonZeroU32,
         size: NonZeroU32,
     ) -> Result<

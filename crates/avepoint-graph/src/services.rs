@@ -12,10 +12,16 @@ use time::{Date, Month};
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::operation;
+use crate::operation::{self, Operation, Scopes, StatusHints};
 use crate::products::ProductType;
 
-const OPERATION: &str = "retrieve_customer_services";
+/// `GET .../customers/{customerId}/services`.
+pub(crate) static OPERATION: Operation = Operation {
+    name: "retrieve_customer_services",
+    scopes: Scopes::License,
+    hints: StatusHints::LICENSE,
+    paged: false,
+};
 
 /// The string that stands for "no value" in every field.
 pub const NOT_APPLICABLE: &str = "N/A";
@@ -311,12 +317,12 @@ impl Client {
     pub async fn services(&self, customer_id: &str) -> Result<CustomerServices, Error> {
         let span = tracing::info_span!(
             "avepoint.call",
-            operation = OPERATION,
+            operation = OPERATION.name,
             customer_id = %customer_id,
         );
         let services = operation::call(
             self,
-            OPERATION,
+            &OPERATION,
             customer_id,
             span.clone(),
             |raw, customer: raw::RetrieveCustomerServicesCustomerId| async move {

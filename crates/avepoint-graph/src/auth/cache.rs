@@ -393,6 +393,7 @@ mod tests {
             retry_after: None,
             message: Some("token refused".into()),
             body_snippet: String::new(),
+            hints: &crate::operation::StatusHints::LICENSE,
         }
     }
 

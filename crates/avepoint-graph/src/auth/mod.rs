@@ -5,15 +5,13 @@
 //! * [`TokenProvider`] fetches a fresh [`AccessToken`] for a set of scopes; the identity
 //!   service client in `identity` implements it for the OAuth 2.0 client credentials grant.
 //! * `cache::TokenCache` reuses one token across calls and clones until shortly before it
-//!   expires, with a single refresh in flight however many calls need one.
-//! * `scoped::TokenCaches` keeps one such cache per scope set: each operation asks for the
-//!   scopes it needs, and each set gets its own token.
+//!   expires, with a single refresh in flight however many calls need one. The client keeps
+//!   one per scope set its operations ask for (see `ClientBuilder::scopes`).
 
 mod cache;
 mod certificate;
 mod credentials;
 mod identity;
-mod scoped;
 mod secret;
 
 pub(crate) use cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
@@ -21,13 +19,13 @@ pub use cache::{MIN_TRUSTED_LIFETIME, REFUSAL_COOLDOWN};
 pub use certificate::ClientCertificate;
 pub use credentials::Credentials;
 pub(crate) use identity::IdentityClient;
-pub(crate) use scoped::TokenCaches;
 pub use secret::Secret;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
+use reqwest::header::HeaderValue;
 
 use crate::error::Error;
 
@@ -41,73 +39,76 @@ pub const CUSTOMERS_READ_SCOPE: &str = "elements.customers.read.all";
 /// An OAuth 2.0 access token and the lifetime it was issued with.
 ///
 /// The client's token cache counts the lifetime from when it received the token, on the
-/// client's [`Clock`](crate::Clock).
-#[derive(Clone, Debug)]
+/// client's [`Clock`](crate::Clock). Cheap to clone: clones share one issued token. Two tokens
+/// are the same issue only when one is a clone of the other, even if an identity service hands
+/// out the same string twice.
+#[derive(Clone)]
 pub struct AccessToken {
+    issued: Arc<Issued>,
+}
+
+/// One token as issued, shared by its clones.
+struct Issued {
     value: Secret,
     lifetime: Option<Duration>,
-    /// The raw client's bearer context for this token, built once per token and API origin.
-    context: Arc<OnceLock<(String, avepoint_graph_raw::RequestContext)>>,
+    /// `Bearer <token>`, built once per token (`None`: the token has characters an HTTP
+    /// header cannot carry).
+    authorization: Option<HeaderValue>,
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("value", &self.issued.value)
+            .field("lifetime", &self.issued.lifetime)
+            .finish()
+    }
 }
 
 impl AccessToken {
     /// Whether `self` and `other` are clones of one issued token (not merely equal strings:
     /// an identity service may hand out the same string twice).
     pub(crate) fn same_issue(&self, other: &AccessToken) -> bool {
-        Arc::ptr_eq(&self.context, &other.context)
+        Arc::ptr_eq(&self.issued, &other.issued)
     }
 
     /// A token that is valid for `lifetime` from now (`None`: never expires, e.g. a static
     /// token).
     pub fn new(value: impl Into<Secret>, lifetime: Option<Duration>) -> Self {
+        let value = value.into();
+        let authorization = HeaderValue::try_from(format!("Bearer {}", value.expose()))
+            .ok()
+            .map(|mut header| {
+                header.set_sensitive(true);
+                header
+            });
         Self {
-            value: value.into(),
-            lifetime,
-            context: Arc::default(),
+            issued: Arc::new(Issued {
+                lifetime,
+                value,
+                authorization,
+            }),
         }
     }
 
-    /// The raw client's context that sends this token to `api_base` (and nowhere else),
-    /// built on first use and shared by the clones of this token.
-    pub(crate) fn request_context(
-        &self,
-        api_base: &str,
-        body_limit: usize,
-    ) -> Result<avepoint_graph_raw::RequestContext, Error> {
-        let build = || {
-            avepoint_graph_raw::RequestContext::with_bearer(
-                self.value.expose().to_owned(),
-                api_base,
+    /// The `Authorization` header value that presents this token (`Bearer <token>`, marked
+    /// sensitive), built when the token was issued.
+    pub(crate) fn authorization(&self) -> Result<HeaderValue, Error> {
+        self.issued.authorization.clone().ok_or_else(|| {
+            Error::Config(
+                "the access token contains characters not allowed in an HTTP header".to_owned(),
             )
-            .map(|ctx| ctx.with_body_limit(body_limit))
-            .map_err(|e| Error::Config(e.to_string()))
-        };
-        if let Some((base, ctx)) = self.context.get() {
-            return if base == api_base {
-                Ok(ctx.clone())
-            } else {
-                build()
-            };
-        }
-        let ctx = build()?;
-        let (base, cached) = self
-            .context
-            .get_or_init(|| (api_base.to_owned(), ctx.clone()));
-        Ok(if base == api_base {
-            cached.clone()
-        } else {
-            ctx
         })
     }
 
     /// The bearer token. Do not log it.
     pub fn secret(&self) -> &Secret {
-        &self.value
+        &self.issued.value
     }
 
     /// The lifetime the token was issued with, if known.
     pub fn lifetime(&self) -> Option<Duration> {
-        self.lifetime
+        self.issued.lifetime
     }
 }
 
