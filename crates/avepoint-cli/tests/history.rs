@@ -805,3 +805,60 @@ fn a_pair_reported_twice_in_a_run_counts_once() {
     let same = history(&db, &["diff", "--from", "2", "--to", "2", "-o", "json"]);
     assert_eq!(same.stdout, "[]\n");
 }
+
+/// The files in `dir`, sorted.
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn refused_wal_databases_get_no_side_files() {
+    let server = demo_server();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Ours, written by a newer schema version, and another application's, both in WAL mode
+    // and cleanly closed (so no -wal or -shm next to them).
+    let newer = dir.path().join("newer.sqlite3");
+    assert_eq!(record_demo(&server, &newer, "json").code, Some(0));
+    let foreign = dir.path().join("foreign.sqlite3");
+    for (path, setup) in [
+        (&newer, "PRAGMA user_version = 99;"),
+        (
+            &foreign,
+            "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine');",
+        ),
+    ] {
+        let conn = rusqlite::Connection::open(path).expect("open");
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .expect("wal");
+        assert_eq!(mode, "wal");
+        conn.execute_batch(setup).expect("set up");
+    }
+    let files = files_in(dir.path());
+    assert_eq!(files, [foreign.clone(), newer.clone()], "closed cleanly");
+    for (path, says) in [(&newer, "newer version"), (&foreign, "another application")] {
+        let before = std::fs::read(path).expect("read");
+        let runs = [
+            history(path, &["runs"]),
+            history(path, &["show", "1"]),
+            history(path, &["diff"]),
+            record_demo(&server, path, "json"),
+        ];
+        for r in runs {
+            assert_eq!(r.code, Some(2), "{}: {}", path.display(), r.stderr);
+            assert!(r.stderr.contains(says), "{}", r.stderr);
+            assert_eq!(r.stdout, "");
+        }
+        assert_eq!(std::fs::read(path).expect("read"), before, "untouched");
+        assert_eq!(
+            files_in(dir.path()),
+            files,
+            "no -wal or -shm created or left"
+        );
+    }
+}

@@ -30,6 +30,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// The first 16 bytes of every SQLite database file.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
+/// The length of a SQLite database header.
+const HEADER_LEN: usize = 100;
+
 /// Schema version 1.
 ///
 /// * `runs`: one row per run; `selection` is the command's selection as JSON (never a
@@ -141,7 +144,7 @@ impl From<StoreError> for Fatal {
     }
 }
 
-/// Looks at `path` without writing to it.
+/// Looks at `path` without writing to it, and without creating anything next to it.
 fn inspect(path: &Path) -> Result<Found, StoreError> {
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
@@ -151,34 +154,91 @@ fn inspect(path: &Path) -> Result<Found, StoreError> {
     if meta.is_dir() {
         return Err(StoreError::new(path, "is a directory, not a database file"));
     }
-    let mut header = Vec::with_capacity(SQLITE_HEADER.len());
+    let mut header = Vec::with_capacity(HEADER_LEN);
     File::open(path)
-        .and_then(|f| f.take(SQLITE_HEADER.len() as u64).read_to_end(&mut header))
+        .and_then(|f| f.take(HEADER_LEN as u64).read_to_end(&mut header))
         .map_err(|e| StoreError::new(path, format!("cannot read it: {e}")))?;
     if header.is_empty() {
         return Ok(Found::Empty);
     }
-    if header != SQLITE_HEADER {
+    if !header.starts_with(SQLITE_HEADER) {
         return Err(StoreError::new(
             path,
             "is not a SQLite database; it was left untouched (choose another file with --db or AVEPOINT_DB)",
         ));
+    }
+    // A reader of a WAL database creates its `-wal` and `-shm` files when they are missing,
+    // and leaves them behind (only a writer removes them). Without a `-wal` file the
+    // database file holds everything, so it is read as immutable (no lock, no side file);
+    // should it change meanwhile (a writer starting), it is read again the usual way.
+    if is_wal_mode(&header)
+        && !side_file(path, "-wal").exists()
+        && let Some(found) = immutable_uri(path).and_then(|uri| {
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let conn = Connection::open_with_flags(uri, flags).ok()?;
+            read_found(&conn).ok()
+        })
+    {
+        return Ok(found);
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)
         .map_err(|e| StoreError::sqlite(path, "cannot open it", &e))?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| StoreError::sqlite(path, "cannot open it", &e))?;
+    read_found(&conn).map_err(|e| StoreError::sqlite(path, "is not a usable SQLite database", &e))
+}
+
+/// What an opened database is.
+fn read_found(conn: &Connection) -> rusqlite::Result<Found> {
     let read = |sql: &str| conn.query_row(sql, [], |row| row.get::<_, i64>(0));
-    let found = (|| {
-        Ok::<_, rusqlite::Error>(Found::Database {
-            application_id: i32::try_from(read("PRAGMA application_id")?).unwrap_or(-1),
-            user_version: read("PRAGMA user_version")?,
-            objects: read("SELECT count(*) FROM sqlite_schema")?,
-        })
-    })()
-    .map_err(|e| StoreError::sqlite(path, "is not a usable SQLite database", &e))?;
-    Ok(found)
+    Ok(Found::Database {
+        application_id: i32::try_from(read("PRAGMA application_id")?).unwrap_or(-1),
+        user_version: read("PRAGMA user_version")?,
+        objects: read("SELECT count(*) FROM sqlite_schema")?,
+    })
+}
+
+/// Whether a database header says WAL mode (file format write and read versions 2).
+fn is_wal_mode(header: &[u8]) -> bool {
+    header.get(18..20) == Some(&[2, 2])
+}
+
+/// The database's side file with `suffix` (`-wal`, `-shm`).
+fn side_file(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// The `file:` URI opening `path` as immutable (see `inspect`), or `None` when the path
+/// cannot be written as one (then it is opened the usual way).
+fn immutable_uri(path: &Path) -> Option<String> {
+    let absolute = std::path::absolute(path).ok()?;
+    #[cfg(unix)]
+    let bytes = {
+        use std::os::unix::ffi::OsStrExt as _;
+        absolute.as_os_str().as_bytes().to_vec()
+    };
+    #[cfg(not(unix))]
+    let bytes = {
+        // `C:\dir\h.sqlite3` is `file:///C:/dir/h.sqlite3`.
+        let text = absolute.to_str()?.replace('\\', "/");
+        let text = text.strip_prefix("//?/").unwrap_or(&text).to_owned();
+        format!("/{}", text.trim_start_matches('/')).into_bytes()
+    };
+    let mut uri = String::from("file://");
+    for byte in bytes {
+        if byte.is_ascii_alphanumeric() || b"/:-._~".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    Some(uri)
 }
 
 /// Refuses a database that is not ours or is newer than this build.
@@ -454,6 +514,43 @@ mod tests {
         ] {
             assert!(e.to_string().contains("newer version"), "{e}");
         }
+        assert_eq!(std::fs::read(&loc.path).expect("read"), before);
+    }
+
+    #[test]
+    fn inspecting_a_wal_database_creates_no_side_file_whatever_its_name() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let odd = dir.path().join("a b%20?#&=é");
+        std::fs::create_dir(&odd).expect("dir");
+        let loc = location(odd.join("h ?#.sqlite3"));
+        drop(open_for_writing(&loc).expect("created"));
+        {
+            let conn = Connection::open(&loc.path).expect("open");
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .expect("bump");
+        }
+        let listing = || {
+            let mut names: Vec<_> = std::fs::read_dir(&odd)
+                .expect("dir")
+                .map(|e| e.expect("entry").file_name())
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(listing(), ["h ?#.sqlite3"], "closed cleanly");
+        let before = std::fs::read(&loc.path).expect("read");
+        assert!(is_wal_mode(&before[..HEADER_LEN]));
+        assert_eq!(
+            inspect(&loc.path).expect("inspected"),
+            Found::Database {
+                application_id: APPLICATION_ID,
+                user_version: SCHEMA_VERSION + 1,
+                objects: 4, // the three tables and `sqlite_sequence`
+            }
+        );
+        let e = open_for_reading(&loc).map(drop).expect_err("newer");
+        assert!(e.to_string().contains("newer version"), "{e}");
+        assert_eq!(listing(), ["h ?#.sqlite3"], "no -wal or -shm");
         assert_eq!(std::fs::read(&loc.path).expect("read"), before);
     }
 }
