@@ -379,6 +379,11 @@ impl Client {
         ClientBuilder::default()
     }
 
+    /// The clock of every wait, deadline and budget of this client.
+    pub(crate) fn clock(&self) -> Arc<dyn Clock> {
+        self.inner.retry.clock.clone()
+    }
+
     /// The endpoints this client talks to.
     pub fn endpoints(&self) -> &Endpoints {
         &self.inner.endpoints

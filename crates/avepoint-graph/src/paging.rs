@@ -34,7 +34,8 @@
 //! * the time spent waiting for pages passes the walk's time budget
 //!   ([`DEFAULT_TIME_BUDGET`], or [`PageStream::time_budget`]): a service that answers each
 //!   page slowly cannot hold a walk for ever. Only the page fetches count, not the time the
-//!   consumer takes between pages.
+//!   consumer takes between pages, and they are timed on the client's clock
+//!   ([`ClientBuilder::clock`](crate::ClientBuilder::clock)) like every other wait.
 
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
@@ -53,6 +54,7 @@ use tracing::Instrument as _;
 use avepoint_graph_raw as raw;
 
 use crate::client::Client;
+use crate::clock::{self, Clock, TokioClock};
 use crate::error::Error;
 use crate::operation::Operation;
 
@@ -278,7 +280,9 @@ impl<Op: PagedOperation> PagedRequest<Op> {
         let prepared = fetcher(&self.client, &self.operation)
             .and_then(|fetch| checked_page_size(self.page_size).map(|size| (fetch, size)));
         match prepared {
-            Ok((fetch, size)) => PageStream::new(name, size, self.max_pages, key, fetch),
+            Ok((fetch, size)) => {
+                PageStream::new(name, size, self.max_pages, key, fetch, self.client.clock())
+            }
             Err(e) => PageStream::failed(name, key, e),
         }
     }
@@ -350,8 +354,10 @@ pub struct PageStream<T> {
     fetch: FetchPage<T>,
     walk: Walk<T>,
     in_flight: Option<BoxFuture<'static, Result<Page<T>, Error>>>,
-    /// When the fetch in flight started.
+    /// When the fetch in flight started, on `clock`.
     fetch_started: Option<Instant>,
+    /// The client's clock, which times the walk's budget.
+    clock: Arc<dyn Clock>,
     ready: VecDeque<T>,
     /// An error to yield once `ready` is drained; then the stream ends.
     failure: Option<Error>,
@@ -378,9 +384,11 @@ impl<T> PageStream<T> {
         max_pages: u32,
         key: ItemKey<T>,
         fetch: FetchPage<T>,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             fetch,
+            clock,
             walk: Walk::new(operation, page_size, max_pages, key),
             in_flight: None,
             fetch_started: None,
@@ -395,7 +403,14 @@ impl<T> PageStream<T> {
         let fetch: FetchPage<T> = Arc::new(|_, _| {
             Box::pin(async { Err(Error::InvalidInput("the request was refused".into())) })
         });
-        let mut stream = Self::new(operation, NonZeroU32::MIN, 1, key, fetch);
+        let mut stream = Self::new(
+            operation,
+            NonZeroU32::MIN,
+            1,
+            key,
+            fetch,
+            Arc::new(TokioClock),
+        );
         stream.failure = Some(error);
         stream.finished = true;
         stream
@@ -450,7 +465,8 @@ impl<T> Stream for PageStream<T> {
             let index = this.walk.next_index;
             let fetch = this.fetch.clone();
             let size = this.walk.page_size;
-            let started = *this.fetch_started.get_or_insert_with(Instant::now);
+            let clock = &this.clock;
+            let started = *this.fetch_started.get_or_insert_with(|| clock.now());
             let future = this.in_flight.get_or_insert_with(|| fetch(index, size));
             let result = match future.as_mut().poll(cx) {
                 Poll::Pending => return Poll::Pending,
@@ -458,7 +474,7 @@ impl<T> Stream for PageStream<T> {
             };
             this.in_flight = None;
             this.fetch_started = None;
-            this.walk.fetch_time += started.elapsed();
+            this.walk.fetch_time += clock::elapsed(&*this.clock, started);
             match result {
                 Err(error) => {
                     this.failure = Some(error);

@@ -353,6 +353,40 @@ async fn a_failed_page_is_retried() {
     assert!(waits.len() >= 2, "{waits:?}");
 }
 
+/// The walk's time budget is counted on the client's clock: waits the test clock skips
+/// (a `Retry-After` of 40 s before each page) still use up the budget, so the walk stops
+/// with a paging error after the pages that fit in it.
+#[tokio::test]
+async fn the_time_budget_is_counted_on_the_clients_clock() {
+    let h = Harness::start(3600).await;
+    let items: Vec<Value> = (0..50).map(customer_json).collect();
+    let script = Script::new(move |index, size, call| {
+        if call % 2 == 1 {
+            ResponseTemplate::new(503).insert_header("Retry-After", "40")
+        } else {
+            slice_page(&items, index, size, 50)
+        }
+    });
+    serve_customers(&h, script.clone()).await;
+    let results: Vec<_> = h
+        .client()
+        .customers()
+        .page_size(10)
+        .stream()
+        .time_budget(std::time::Duration::from_secs(100))
+        .collect()
+        .await;
+    let err = results
+        .last()
+        .and_then(|r| r.as_ref().err())
+        .expect("the walk ends with an error");
+    assert!(matches!(err, Error::Paging { .. }), "{err:?}");
+    assert!(err.to_string().contains("time budget"), "{err}");
+    // 40 s of waiting per page: the third page takes the walk past 100 s.
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 30);
+    assert!(h.clock.skipped() >= std::time::Duration::from_secs(120));
+}
+
 /// A page that fails for good ends the stream with that error after the earlier pages.
 #[tokio::test]
 async fn a_page_that_keeps_failing_ends_the_stream() {
