@@ -77,6 +77,17 @@ pub(crate) struct Permit {
     waited: bool,
 }
 
+impl Permit {
+    /// The permit of a request let through unpaced at `now`.
+    pub(crate) fn unpaced(now: f64) -> Self {
+        Self {
+            sent: now,
+            rate: None,
+            waited: false,
+        }
+    }
+}
+
 /// The answer to a reservation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Slot {
@@ -248,6 +259,19 @@ impl Core {
             self.next_slot = self.next_slot.max(now + 1.0 / r);
         }
         Some(permit)
+    }
+
+    /// Whether a request needs no slot: no hard cap, and adaptive mode has not engaged.
+    pub(crate) fn unpaced(&self) -> bool {
+        self.effective_rate().is_none()
+    }
+
+    /// Counts `count` requests let through unpaced without the state at hand (see
+    /// `RateLimiter`), as sent at `now`.
+    pub(crate) fn count_unpaced_sends(&mut self, now: f64, count: u64) {
+        for _ in 0..count {
+            self.send(now, None, false);
+        }
     }
 
     fn send(&mut self, now: f64, rate: Option<f64>, waited: bool) -> Permit {

@@ -20,7 +20,8 @@
 mod core;
 mod cubic;
 
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::Duration;
 
 use std::time::Instant;
@@ -84,9 +85,20 @@ pub struct RateLimitStats {
 }
 
 /// The limiter of one client (and its clones).
+///
+/// While requests go unpaced (no hard cap, adaptive mode not engaged: the common case) a
+/// request needs no slot, and the limiter only counts it. Concurrent calls then never wait
+/// for each other: a call that finds the state locked counts its send in `unpaced_sends`
+/// (folded into the state by the next holder of the lock, as sent then) and lets an answer's
+/// round-trip sample go, instead of blocking its thread. Throttles and every paced request
+/// take the lock.
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     state: Mutex<State>,
+    /// Mirrors `Core::unpaced`, updated under the lock.
+    unpaced: AtomicBool,
+    /// Sends let through unpaced while another call held the lock, not yet in the state.
+    unpaced_sends: AtomicU64,
     origin: Instant,
     clock: Arc<dyn Clock>,
 }
@@ -114,9 +126,12 @@ pub(crate) struct WouldPassDeadline {
 impl RateLimiter {
     /// A limiter with an optional hard cap and adaptive mode on or off.
     pub(crate) fn new(cap: Option<f64>, adaptive: bool, clock: Arc<dyn Clock>) -> Self {
+        let core = Core::new(cap, adaptive);
         Self {
+            unpaced: AtomicBool::new(core.unpaced()),
+            unpaced_sends: AtomicU64::new(0),
             state: Mutex::new(State {
-                core: Core::new(cap, adaptive),
+                core,
                 traced_rate: None,
             }),
             origin: clock.now(),
@@ -129,8 +144,32 @@ impl RateLimiter {
         crate::clock::elapsed(&*self.clock, self.origin).as_secs_f64()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    /// The state, with the sends counted without it folded in.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.fold(state)
+    }
+
+    /// The state if no other call holds it (`None`: it is busy).
+    fn try_lock(&self) -> Option<MutexGuard<'_, State>> {
+        match self.state.try_lock() {
+            Ok(state) => Some(self.fold(state)),
+            Err(TryLockError::Poisoned(e)) => Some(self.fold(e.into_inner())),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+
+    fn fold<'a>(&self, mut state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        let missed = self.unpaced_sends.swap(0, Ordering::AcqRel);
+        if missed > 0 {
+            state.core.count_unpaced_sends(self.now(), missed);
+        }
+        state
+    }
+
+    /// Publishes whether requests go unpaced, after a change of the state.
+    fn publish(&self, state: &State) {
+        self.unpaced.store(state.core.unpaced(), Ordering::Release);
     }
 
     /// Waits for the request's turn; fails without waiting when the turn would come `max_wait`
@@ -143,7 +182,17 @@ impl RateLimiter {
         loop {
             let now = self.now();
             let left = max_wait.map(|m| (m.as_secs_f64() - (now - started)).max(0.0));
-            let slot = self.lock().core.reserve(now, left);
+            let slot = if self.unpaced.load(Ordering::Acquire) {
+                match self.try_lock() {
+                    Some(mut state) => state.core.reserve(now, left),
+                    None => {
+                        self.unpaced_sends.fetch_add(1, Ordering::AcqRel);
+                        Slot::Now(Permit::unpaced(now))
+                    }
+                }
+            } else {
+                self.lock().core.reserve(now, left)
+            };
             match slot {
                 Slot::Now(permit) => return Ok(Pass(permit)),
                 Slot::TooLate { wait } => {
@@ -172,8 +221,17 @@ impl RateLimiter {
             Some(_) => Outcome::Answered,
             None => Outcome::NoResponse,
         };
-        let mut state = self.lock();
+        let mut state = if outcome == Outcome::Answered && self.unpaced.load(Ordering::Acquire) {
+            // An answer while unpaced only refines the round-trip estimate: one sample may go.
+            match self.try_lock() {
+                Some(state) => state,
+                None => return,
+            }
+        } else {
+            self.lock()
+        };
         let change = state.core.on_response(self.now(), pass.0, outcome);
+        self.publish(&state);
         let rate = state.core.effective_rate();
         let decreases = state.core.decreases();
         // Traced on every decrease, and when the rate has moved by a tenth since last traced.
@@ -250,5 +308,70 @@ pub(crate) fn answered_status<T>(result: &Result<T, crate::Error>) -> Option<u16
         Ok(_) => Some(200),
         Err(crate::Error::Api(e)) => Some(e.status),
         Err(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::TokioClock;
+
+    /// Calls on many threads at once, unpaced: each send is counted exactly once, whether
+    /// it found the state free or counted itself aside, and the first throttle still engages
+    /// the limiter (so later requests take the paced path).
+    #[test]
+    fn concurrent_unpaced_sends_are_all_counted() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .enable_time()
+            .build()
+            .expect("runtime");
+        let limiter = Arc::new(RateLimiter::new(None, true, Arc::new(TokioClock)));
+        runtime.block_on(async {
+            let tasks: Vec<_> = (0..8)
+                .map(|_| {
+                    let limiter = limiter.clone();
+                    tokio::spawn(async move {
+                        for _ in 0..2_000 {
+                            let pass = limiter.acquire(None).await.expect("unpaced");
+                            limiter.record(pass, Some(200));
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.expect("task");
+            }
+        });
+        let stats = limiter.stats();
+        assert_eq!(stats.requests, 16_000);
+        assert!(!stats.adaptive_engaged);
+        assert!(limiter.unpaced.load(Ordering::Acquire));
+
+        let pass = runtime
+            .block_on(limiter.acquire(None))
+            .expect("still unpaced");
+        limiter.record(pass, Some(429));
+        let stats = limiter.stats();
+        assert_eq!(stats.requests, 16_001);
+        assert!(stats.adaptive_engaged);
+        assert!(stats.current_rate.is_some());
+        assert!(!limiter.unpaced.load(Ordering::Acquire));
+    }
+
+    /// A call that finds the state held by another goes on without waiting; its send is
+    /// counted by the next holder, and its answer's round-trip sample is let go.
+    #[test]
+    fn an_unpaced_call_never_waits_for_the_lock() {
+        let limiter = RateLimiter::new(None, true, Arc::new(TokioClock));
+        let held = limiter.state.lock().expect("lock");
+        // Polled once: an unpaced pass is ready at once, without the lock.
+        let pass = futures::executor::block_on(limiter.acquire(None)).expect("unpaced");
+        limiter.record(pass, Some(200));
+        assert_eq!(held.core.requests(), 0);
+        assert_eq!(limiter.unpaced_sends.load(Ordering::Acquire), 1);
+        drop(held);
+        assert_eq!(limiter.stats().requests, 1);
+        assert_eq!(limiter.unpaced_sends.load(Ordering::Acquire), 0);
     }
 }
