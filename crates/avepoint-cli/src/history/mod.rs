@@ -10,6 +10,7 @@ mod args;
 mod diff;
 mod location;
 pub(crate) mod recorder;
+mod reserve;
 mod runs;
 mod show;
 pub(crate) mod store;

@@ -26,6 +26,7 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use serde::Serialize;
 
 use super::location::DbLocation;
+use super::reserve::Reserve;
 use super::store::{self, RunState, to_sql_int};
 use crate::cli::{Endpoint, SeatsArgs};
 use crate::diag::diag;
@@ -187,9 +188,10 @@ impl Pending {
         tracing::info!(run_id, path = %self.path.display(), "recording the run");
         let (sender, receiver) = sync_channel(CHANNEL_CAPACITY);
         let conn = self.conn;
+        let reserve = Reserve::claim(&self.path);
         let thread = std::thread::Builder::new()
             .name("avepoint-history".into())
-            .spawn(move || Writer::new(conn, run_id).run(&receiver))
+            .spawn(move || Writer::new(conn, run_id, reserve).run(&receiver))
             .map_err(|e| Fatal {
                 status: Status::SomeFailed,
                 message: format!("could not start the history writer: {e}"),
@@ -368,15 +370,18 @@ struct Writer {
     run_id: i64,
     rows: u64,
     error: Option<String>,
+    /// Room kept for marking the run's end on a full disk.
+    reserve: Reserve,
 }
 
 impl Writer {
-    fn new(conn: Connection, run_id: i64) -> Self {
+    fn new(conn: Connection, run_id: i64, reserve: Reserve) -> Self {
         Self {
             conn,
             run_id,
             rows: 0,
             error: None,
+            reserve,
         }
     }
 
@@ -491,8 +496,8 @@ impl Writer {
     }
 
     /// Marks the run's end with its counts. After a failed write the run is `partial`
-    /// with that error; when even this cannot be written (a full disk), the WAL is
-    /// checkpointed and truncated to make room, and it is tried once more.
+    /// with that error; when even this cannot be written (a full disk), it is tried again
+    /// after freeing the room kept for it, then after checkpointing and truncating the WAL.
     fn end(&mut self, state: RunState, error: Option<String>) -> bool {
         let (state, error) = match &self.error {
             Some(e) => {
@@ -528,6 +533,13 @@ impl Writer {
         {
             tracing::debug!("could not shrink the page cache: {e}");
         }
+        if mark(&self.conn, self.rows, self.run_id).is_ok() {
+            self.reserve.release();
+            return true;
+        }
+        // The room kept for this update, before a checkpoint could take it to grow the
+        // database file.
+        self.reserve.release();
         if mark(&self.conn, self.rows, self.run_id).is_ok() {
             return true;
         }
