@@ -24,6 +24,7 @@ use serde::Serialize;
 use crate::measure::{Mode, Plan, RunResult};
 use crate::process;
 use crate::python;
+use crate::runner;
 use crate::suite::TargetCheck;
 use crate::target::Target;
 
@@ -302,31 +303,13 @@ fn run_one(env: &Env<'_>, client: Client, calls: usize, concurrency: usize) -> R
                 &["--honour-retry-after"],
             )?
         }
-        Client::Sdk | Client::SdkRetriesOnly => {
-            let output = Command::new(env.runner)
-                .arg("client")
-                .args(["--client", client.name()])
-                .arg("--workload")
-                .arg(env.workload_path)
-                .args(["--mode", "throughput"])
-                .args(["--calls", &calls.to_string()])
-                .args(["--concurrency", &concurrency.to_string()])
-                .args(["--warmup", "0"])
-                .envs(env.target.env())
-                .env_remove("RUST_LOG")
-                .stdin(Stdio::null())
-                .output()
-                .with_context(|| format!("running {}", env.runner.display()))?;
-            if !output.status.success() {
-                bail!(
-                    "{} exited with {}: {}",
-                    client.name(),
-                    output.status,
-                    String::from_utf8_lossy(&output.stderr).trim()
-                );
-            }
-            serde_json::from_slice(&output.stdout).context("parsing the runner's result")?
-        }
+        Client::Sdk | Client::SdkRetriesOnly => runner::spawn(
+            env.runner,
+            client.name(),
+            env.workload_path,
+            env.target,
+            plan,
+        )?,
     };
     Ok((result.elapsed_s, result.errors + result.mismatches))
 }

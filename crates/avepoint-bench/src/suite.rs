@@ -26,6 +26,7 @@ use serde::Serialize;
 use crate::measure::{Mode, Plan, RunResult};
 use crate::process::{self, Machine};
 use crate::python;
+use crate::runner;
 use crate::target::Target;
 use crate::workload::Workload;
 
@@ -670,31 +671,13 @@ impl Ctx {
                 };
                 python::run(python, script, &self.target, &self.workload_path, plan)?
             }
-            Client::Sdk | Client::Bare => {
-                let output = Command::new(&self.runner)
-                    .arg("client")
-                    .args(["--client", client.name()])
-                    .arg("--workload")
-                    .arg(&self.workload_path)
-                    .args(["--mode", plan.mode.as_str()])
-                    .args(["--calls", &plan.calls.to_string()])
-                    .args(["--concurrency", &plan.concurrency.to_string()])
-                    .args(["--warmup", &plan.warmup.to_string()])
-                    .envs(self.target.env())
-                    .env_remove("RUST_LOG")
-                    .stdin(Stdio::null())
-                    .output()
-                    .with_context(|| format!("running {}", self.runner.display()))?;
-                if !output.status.success() {
-                    bail!(
-                        "{} client exited with {}: {}",
-                        client.name(),
-                        output.status,
-                        String::from_utf8_lossy(&output.stderr).trim()
-                    );
-                }
-                serde_json::from_slice(&output.stdout).context("parsing the runner's result")?
-            }
+            Client::Sdk | Client::Bare => runner::spawn(
+                &self.runner,
+                client.name(),
+                &self.workload_path,
+                &self.target,
+                plan,
+            )?,
         };
         Ok((result, self.control.counters()))
     }
