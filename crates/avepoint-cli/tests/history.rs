@@ -31,6 +31,13 @@ fn cli(server: &BackgroundFakeServer, db: &Path) -> Command {
 }
 
 /// `avepoint history <args> --db <db>`.
+/// A database path in a fresh folder (removed with the returned guard).
+fn scratch_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("h.sqlite3");
+    (dir, db)
+}
+
 fn history(db: &Path, args: &[&str]) -> Run {
     let mut cmd = bare();
     cmd.env_remove("AVEPOINT_DB")
@@ -317,8 +324,7 @@ fn two_runs_are_recorded_shown_and_diffed() {
 #[test]
 fn failed_and_missing_pairs_are_not_compared() {
     let server = demo_server();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("h.sqlite3");
+    let (_dir, db) = scratch_db();
     let ids = demo_ids();
     // Run 1: customers 0, 1, 2 and one that does not exist (404): partial.
     let r = run(cli(&server, &db).args([
@@ -426,8 +432,7 @@ fn failed_and_missing_pairs_are_not_compared() {
 #[test]
 fn unknown_runs_and_unusable_databases_exit_2_and_are_left_untouched() {
     let server = demo_server();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("h.sqlite3");
+    let (dir, db) = scratch_db();
     assert_eq!(record_demo(&server, &db, "json").code, Some(0));
     for args in [
         &["show", "2"][..],
@@ -602,8 +607,7 @@ fn killed_runs_stay_running_and_signals_mark_runs_interrupted() {
     server
         .control()
         .set_latency(FaultTarget::Api, Duration::from_millis(20));
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("h.sqlite3");
+    let (dir, db) = scratch_db();
     let ids = dir.path().join("ids.txt");
     std::fs::write(&ids, customer_ids.join("\n")).expect("write");
 
@@ -655,8 +659,7 @@ fn two_recorders_at_the_same_time_both_complete() {
     let customer_ids: Vec<String> = dataset.customer_ids().collect();
     let server = BackgroundFakeServer::start(FakeConfig::demo().with_dataset(dataset.clone()))
         .expect("fake server starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("h.sqlite3");
+    let (dir, db) = scratch_db();
     let ids = dir.path().join("ids.txt");
     std::fs::write(&ids, customer_ids.join("\n")).expect("write");
     let files = [dir.path().join("one.json"), dir.path().join("two.json")];
@@ -776,8 +779,7 @@ fn a_full_disk_ends_the_run_partial_and_keeps_earlier_runs() {
 #[test]
 fn a_pair_reported_twice_in_a_run_counts_once() {
     let server = demo_server();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("h.sqlite3");
+    let (_dir, db) = scratch_db();
     let ids = demo_ids();
     let twice = |db: &Path| {
         run(cli(&server, db).args([
