@@ -463,7 +463,10 @@ impl Client {
                         operation,
                         self.inner.endpoints.api_base(),
                         attempt,
-                        raw::with_authorization(authorization, send(client)),
+                        // Boxed: the generated call's state (over 1.5 KiB) would otherwise be
+                        // copied by every layer above it (the attempt's span, its timeout, the
+                        // retry loop, the caller's future) at every move.
+                        Box::pin(raw::with_authorization(authorization, send(client))),
                         scrub,
                     )
                     .await
@@ -474,7 +477,7 @@ impl Client {
         // it idle; yielding once lets that task run before this caller's next request looks
         // for an idle connection, instead of racing it and opening another connection (see
         // the README's Performance section).
-        tokio::task::yield_now().await;
+        YieldToPool::default().await;
         result
     }
 
@@ -503,7 +506,8 @@ impl Client {
                             operation = operation.name,
                             "the API rejected the access token; refreshing it once and replaying"
                         );
-                        let token = tokens.refresh_after_rejection(&token).await?;
+                        // Boxed, like the error mapping: rare paths keep the call's future small.
+                        let token = Box::pin(tokens.refresh_after_rejection(&token)).await?;
                         match attempt(token, n).await {
                             Err(Error::Api(e)) if e.status == 401 => {
                                 tokens.refused(&e);
@@ -589,7 +593,9 @@ where
                 }
                 Ok(value.into_inner())
             }
-            Err(e) => Err(map_raw_error(operation, base_url, e, scrub).await),
+            // Boxed: reading an error body is the rare path; its state would otherwise
+            // be part of every call's future.
+            Err(e) => Err(Box::pin(map_raw_error(operation, base_url, e, scrub)).await),
         };
         if let Some(started) = started {
             span.record("latency_ms", started.elapsed().as_millis() as u64);
@@ -698,5 +704,32 @@ where
     match body::read_capped(chunks, ERROR_BODY_READ_LIMIT).await {
         Ok(read) => read,
         Err(never) => match never {},
+    }
+}
+
+/// Yields once to the scheduler: the task goes to the back of its worker's run queue, so
+/// that tasks woken before it (hyper's, returning a connection to the pool) run first.
+///
+/// Unlike `tokio::task::yield_now`, which defers the wake-up until the runtime has polled
+/// its I/O driver (a system call per call), the task wakes itself; Tokio requeues a task
+/// that was woken while it ran behind the ones already waiting.
+#[derive(Default)]
+struct YieldToPool {
+    yielded: bool,
+}
+
+impl std::future::Future for YieldToPool {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.yielded {
+            return std::task::Poll::Ready(());
+        }
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
     }
 }
