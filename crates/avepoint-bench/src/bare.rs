@@ -36,24 +36,8 @@ impl BareClient {
         let http = avepoint_graph::raw::http_client_builder()
             .build()
             .context("building the reqwest client")?;
-        let form = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("grant_type", "client_credentials")
-            .append_pair("client_id", &target.client_id)
-            .append_pair("client_secret", &target.client_secret)
-            .append_pair("scope", SCOPE)
-            .finish();
-        let response = http
-            .post(&target.token_url)
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(form)
-            .send()
-            .await
-            .context("token request")?;
-        if !response.status().is_success() {
-            bail!("the token endpoint answered {}", response.status());
-        }
-        let token: TokenResponse = response.json().await.context("token response")?;
-        let authorization = HeaderValue::from_str(&format!("Bearer {}", token.access_token))
+        let access_token = fetch_token(&http, target).await?;
+        let authorization = HeaderValue::from_str(&format!("Bearer {access_token}"))
             .context("the token is not a valid header value")?;
         let base = reqwest::Url::parse(&target.base_url).context("the base URL")?;
         if base.cannot_be_a_base() {
@@ -100,6 +84,29 @@ impl BareClient {
         }
         response.json().await.map_err(|e| e.to_string())
     }
+}
+
+/// Fetches one access token for the seats endpoint's scope from `target`'s token endpoint
+/// (client credentials).
+pub(crate) async fn fetch_token(http: &reqwest::Client, target: &Target) -> Result<String> {
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", "client_credentials")
+        .append_pair("client_id", &target.client_id)
+        .append_pair("client_secret", &target.client_secret)
+        .append_pair("scope", SCOPE)
+        .finish();
+    let response = http
+        .post(&target.token_url)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .context("token request")?;
+    if !response.status().is_success() {
+        bail!("the token endpoint answered {}", response.status());
+    }
+    let token: TokenResponse = response.json().await.context("token response")?;
+    Ok(token.access_token)
 }
 
 impl SeatsCaller for BareClient {

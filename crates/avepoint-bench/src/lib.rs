@@ -14,6 +14,7 @@ pub mod limits;
 pub mod measure;
 pub mod process;
 pub mod python;
+pub mod raw;
 pub mod runner;
 pub mod sdk;
 pub mod suite;

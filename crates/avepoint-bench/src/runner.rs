@@ -6,6 +6,7 @@ use anyhow::Result;
 
 use crate::bare::BareClient;
 use crate::measure::{self, Plan, RunResult};
+use crate::raw::RawCaller;
 use crate::sdk::SdkCaller;
 use crate::target::Target;
 use crate::workload::Workload;
@@ -19,6 +20,8 @@ pub enum RustClient {
     SdkRetriesOnly,
     /// The bare `reqwest` + `serde` baseline.
     Bare,
+    /// The generated (`avepoint-graph-raw`) client alone, with one fixed token.
+    Raw,
 }
 
 impl RustClient {
@@ -28,6 +31,7 @@ impl RustClient {
             RustClient::Sdk => "sdk",
             RustClient::SdkRetriesOnly => "sdk-retries-only",
             RustClient::Bare => "bare",
+            RustClient::Raw => "raw",
         }
     }
 }
@@ -53,6 +57,10 @@ pub async fn run(
         }
         RustClient::Bare => {
             let caller = BareClient::connect(target, tenant_type).await?;
+            measure::run(client.as_str(), caller, workload, plan).await
+        }
+        RustClient::Raw => {
+            let caller = RawCaller::connect(target, tenant_type).await?;
             measure::run(client.as_str(), caller, workload, plan).await
         }
     })

@@ -322,6 +322,8 @@ impl ClientBuilder {
                 .connect_timeout(self.connect_timeout)
                 .redirect(reqwest::redirect::Policy::none())
                 .tls_version_min(reqwest::tls::Version::TLS_1_2)
+                // Keeps hyper's pool from opening surplus connections (see `pool_first`).
+                .connector_layer(crate::pool_first::PoolFirst)
                 .build()
                 .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
         };
@@ -449,36 +451,29 @@ impl Client {
         Fut: std::future::Future<Output = Result<raw::ResponseValue<T>, raw::Error<raw::ByteStream>>>,
     {
         let client = &self.inner.raw;
-        let result = self
-            .call(operation, |token, attempt| {
-                let send = &send;
-                async move {
-                    let authorization = token.authorization()?;
-                    let scrub = Scrub {
-                        redactor: &self.inner.redactor,
-                        token: token.secret(),
-                        body_limit: self.inner.max_response_bytes,
-                    };
-                    attempt_once(
-                        operation,
-                        self.inner.endpoints.api_base(),
-                        attempt,
-                        // Boxed: the generated call's state (over 1.5 KiB) would otherwise be
-                        // copied by every layer above it (the attempt's span, its timeout, the
-                        // retry loop, the caller's future) at every move.
-                        Box::pin(raw::with_authorization(authorization, send(client))),
-                        scrub,
-                    )
-                    .await
-                }
-            })
-            .await;
-        // An HTTP/1.1 connection goes back to the pool only when a task hyper spawned sees
-        // it idle; yielding once lets that task run before this caller's next request looks
-        // for an idle connection, instead of racing it and opening another connection (see
-        // the README's Performance section).
-        YieldToPool::default().await;
-        result
+        self.call(operation, |token, attempt| {
+            let send = &send;
+            async move {
+                let authorization = token.authorization()?;
+                let scrub = Scrub {
+                    redactor: &self.inner.redactor,
+                    token: token.secret(),
+                    body_limit: self.inner.max_response_bytes,
+                };
+                attempt_once(
+                    operation,
+                    self.inner.endpoints.api_base(),
+                    attempt,
+                    // Boxed: the generated call's state (over 1.5 KiB) would otherwise be
+                    // copied by every layer above it (the attempt's span, its timeout, the
+                    // retry loop, the caller's future) at every move.
+                    Box::pin(raw::with_authorization(authorization, send(client))),
+                    scrub,
+                )
+                .await
+            }
+        })
+        .await
     }
 
     /// Runs `attempt` with a cached token (of the scopes of `kind`) inside the retry loop; a
@@ -704,32 +699,5 @@ where
     match body::read_capped(chunks, ERROR_BODY_READ_LIMIT).await {
         Ok(read) => read,
         Err(never) => match never {},
-    }
-}
-
-/// Yields once to the scheduler: the task goes to the back of its worker's run queue, so
-/// that tasks woken before it (hyper's, returning a connection to the pool) run first.
-///
-/// Unlike `tokio::task::yield_now`, which defers the wake-up until the runtime has polled
-/// its I/O driver (a system call per call), the task wakes itself; Tokio requeues a task
-/// that was woken while it ran behind the ones already waiting.
-#[derive(Default)]
-struct YieldToPool {
-    yielded: bool,
-}
-
-impl std::future::Future for YieldToPool {
-    type Output = ();
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<()> {
-        if self.yielded {
-            return std::task::Poll::Ready(());
-        }
-        self.yielded = true;
-        cx.waker().wake_by_ref();
-        std::task::Poll::Pending
     }
 }

@@ -119,6 +119,7 @@ mod escape;
 mod operation;
 mod overview;
 mod paging;
+mod pool_first;
 mod products;
 mod rate_limit;
 mod redact;

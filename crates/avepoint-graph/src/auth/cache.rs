@@ -4,7 +4,9 @@
 //!   smaller of the configured margin (default 5 minutes, like azure_core and the PowerShell
 //!   module) and half the token's lifetime, so short-lived tokens are still reused.
 //! * However many calls find the token stale at once, one refresh runs: the others wait for
-//!   it and use its result (a read lock for the fast path, an async mutex for the refresh).
+//!   it and use its result (an async mutex for the refresh). The fast path writes no shared
+//!   state: each thread uses its own copy of the current token (`super::local`), checked
+//!   against the cache's generation, and the refusal check below is one atomic read.
 //! * When a refresh fails while the old token has not actually expired yet, the old token is
 //!   used (as azure_core does) and the next call tries again.
 //! * When the API rejects a token (401), [`TokenCache::refresh_after_rejection`] replaces it
@@ -21,10 +23,11 @@
 //! Time is the client's [`Clock`] (see [`crate::Clock`]): a token expires its lifetime after
 //! the cache received it, measured on that clock, as is the refusal cooldown.
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use super::{AccessToken, TokenProvider};
+use super::{AccessToken, TokenProvider, local};
 use crate::clock::{Clock, TokioClock};
 use crate::error::{ApiError, Error};
 
@@ -55,9 +58,15 @@ pub(crate) struct TokenCache {
     floor: Duration,
     clock: Arc<dyn Clock>,
     current: RwLock<Option<Cached>>,
+    /// This cache among all of the process (the key of the threads' copies of its token).
+    id: u64,
+    /// Bumped whenever a token is stored: a thread's copy of an older generation is stale.
+    generation: AtomicU64,
     refresh: tokio::sync::Mutex<()>,
     /// Set when the API refused a token even after a forced refresh (the circuit breaker).
     refusal: RwLock<Option<Refusal>>,
+    /// Whether `refusal` may be set (so that the common path only reads this flag).
+    refusing: AtomicBool,
 }
 
 /// A cached token and when it expires on the cache's clock (`None`: never).
@@ -103,8 +112,14 @@ impl TokenCache {
             floor: MIN_TRUSTED_LIFETIME,
             clock: Arc::new(TokioClock),
             current: RwLock::new(None),
+            id: {
+                static NEXT_CACHE: AtomicU64 = AtomicU64::new(0);
+                NEXT_CACHE.fetch_add(1, Ordering::Relaxed)
+            },
+            generation: AtomicU64::new(0),
             refresh: tokio::sync::Mutex::new(()),
             refusal: RwLock::new(None),
+            refusing: AtomicBool::new(false),
         }
     }
 
@@ -127,11 +142,30 @@ impl TokenCache {
     fn store(&self, cached: Cached) {
         if let Ok(mut slot) = self.current.write() {
             *slot = Some(cached);
+            self.generation.fetch_add(1, Ordering::AcqRel);
         }
+    }
+
+    /// The current token if it is fresh at `now`, from this thread's copy of it (made from
+    /// the shared one when the thread has none of this generation).
+    fn fresh(&self, now: Instant) -> Option<AccessToken> {
+        // Read before the token: a copy is never tagged newer than what it holds.
+        let generation = self.generation.load(Ordering::Acquire);
+        if let Some((token, expires_at)) = local::get(self.id, generation) {
+            let copy = Cached { token, expires_at };
+            return copy.is_fresh(now, self.margin).then_some(copy.token);
+        }
+        let shared = self.cached().filter(|c| c.is_fresh(now, self.margin))?;
+        let copy = shared.token.thread_copy();
+        local::put(self.id, generation, copy.clone(), shared.expires_at);
+        Some(copy)
     }
 
     /// The error of the API's refusal while the breaker is open (see [`TokenCache::refused`]).
     fn refusal(&self) -> Result<(), Error> {
+        if !self.refusing.load(Ordering::Acquire) {
+            return Ok(());
+        }
         let refusal = self.refusal.read().ok().and_then(|r| r.clone());
         match refusal {
             Some(r) if self.clock.now() < r.until => Err(Error::Api(Box::new(r.error))),
@@ -156,17 +190,16 @@ impl TokenCache {
                 until: now.checked_add(REFUSAL_COOLDOWN).unwrap_or(now),
                 error: error.clone(),
             });
+            // Stays set: after a refusal, calls read the lock to see whether it still holds.
+            self.refusing.store(true, Ordering::Release);
         }
     }
 
     /// A token that is fresh now, fetching one if needed.
     pub(crate) async fn token(&self) -> Result<AccessToken, Error> {
         self.refusal()?;
-        if let Some(c) = self
-            .cached()
-            .filter(|c| c.is_fresh(self.clock.now(), self.margin))
-        {
-            return Ok(c.token);
+        if let Some(token) = self.fresh(self.clock.now()) {
+            return Ok(token);
         }
         let _guard = self.refresh.lock().await;
         self.refusal()?;
@@ -269,6 +302,63 @@ mod tests {
             TokenCache::new(provider, vec!["s".into()], DEFAULT_REFRESH_MARGIN)
                 .with_clock(Arc::new(clock.clone())),
         )
+    }
+
+    /// Every thread keeps its own copy of the token; a replaced token reaches them all, and a
+    /// copy is still the same issue as the shared token (so a 401 replaces it only once).
+    #[test]
+    fn each_thread_copies_the_token_and_sees_it_replaced() {
+        let provider = Arc::new(Counting {
+            lifetime: Some(Duration::from_secs(3600)),
+            ..Default::default()
+        });
+        let cache = cache(provider.clone());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let on_other_thread = |cache: &Arc<TokenCache>| {
+            let cache = cache.clone();
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(cache.token()).expect("token")
+            })
+            .join()
+            .expect("thread")
+        };
+        let first = runtime.block_on(cache.token()).expect("token");
+        let again = runtime.block_on(cache.token()).expect("token");
+        let third = runtime.block_on(cache.token()).expect("token");
+        let elsewhere = on_other_thread(&cache);
+        assert_eq!(first.secret().expose(), "token-1");
+        assert!(first.same_issue(&again) && first.same_issue(&elsewhere));
+        // The copies share nothing: not the token, not its header.
+        assert!(!Arc::ptr_eq(&again.issued, &elsewhere.issued));
+        // This thread reuses its copy.
+        assert!(Arc::ptr_eq(&again.issued, &third.issued));
+
+        let second = runtime
+            .block_on(cache.refresh_after_rejection(&elsewhere))
+            .expect("refresh");
+        assert_eq!(second.secret().expose(), "token-2");
+        // A second rejection of the old issue (from another thread's copy) does not fetch again.
+        let same = runtime
+            .block_on(cache.refresh_after_rejection(&first))
+            .expect("refresh");
+        assert!(same.same_issue(&second));
+        assert_eq!(
+            runtime
+                .block_on(cache.token())
+                .expect("token")
+                .secret()
+                .expose(),
+            "token-2"
+        );
+        assert_eq!(on_other_thread(&cache).secret().expose(), "token-2");
+        assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
     }
 
     #[test]

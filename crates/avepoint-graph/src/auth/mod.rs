@@ -12,6 +12,7 @@ mod cache;
 mod certificate;
 mod credentials;
 mod identity;
+mod local;
 mod secret;
 
 pub(crate) use cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
@@ -22,6 +23,7 @@ pub(crate) use identity::IdentityClient;
 pub use secret::Secret;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -40,7 +42,7 @@ pub const CUSTOMERS_READ_SCOPE: &str = "elements.customers.read.all";
 ///
 /// The client's token cache counts the lifetime from when it received the token, on the
 /// client's [`Clock`](crate::Clock). Cheap to clone: clones share one issued token. Two tokens
-/// are the same issue only when one is a clone of the other, even if an identity service hands
+/// are the same issue only when one is a copy of the other, even if an identity service hands
 /// out the same string twice.
 #[derive(Clone)]
 pub struct AccessToken {
@@ -49,6 +51,8 @@ pub struct AccessToken {
 
 /// One token as issued, shared by its clones.
 struct Issued {
+    /// Which issue this is (unique in the process; copies keep it).
+    issue: u64,
     value: Secret,
     lifetime: Option<Duration>,
     /// `Bearer <token>`, built once per token (`None`: the token has characters an HTTP
@@ -69,7 +73,26 @@ impl AccessToken {
     /// Whether `self` and `other` are clones of one issued token (not merely equal strings:
     /// an identity service may hand out the same string twice).
     pub(crate) fn same_issue(&self, other: &AccessToken) -> bool {
-        Arc::ptr_eq(&self.issued, &other.issued)
+        self.issued.issue == other.issued.issue
+    }
+
+    /// A copy of this issue that shares nothing with it: the token cache gives each thread
+    /// its own, so that concurrent calls on different cores do not all write the reference
+    /// counts of one allocation (see `local`).
+    pub(crate) fn thread_copy(&self) -> AccessToken {
+        let authorization = self.issued.authorization.as_ref().and_then(|header| {
+            let mut copy = HeaderValue::from_bytes(header.as_bytes()).ok()?;
+            copy.set_sensitive(true);
+            Some(copy)
+        });
+        Self {
+            issued: Arc::new(Issued {
+                issue: self.issued.issue,
+                value: self.issued.value.clone(),
+                lifetime: self.issued.lifetime,
+                authorization,
+            }),
+        }
     }
 
     /// A token that is valid for `lifetime` from now (`None`: never expires, e.g. a static
@@ -82,8 +105,11 @@ impl AccessToken {
                 header.set_sensitive(true);
                 header
             });
+        /// The issue of the next token.
+        static NEXT_ISSUE: AtomicU64 = AtomicU64::new(0);
         Self {
             issued: Arc::new(Issued {
+                issue: NEXT_ISSUE.fetch_add(1, Ordering::Relaxed),
                 lifetime,
                 value,
                 authorization,

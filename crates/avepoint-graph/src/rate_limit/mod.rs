@@ -87,17 +87,19 @@ pub struct RateLimitStats {
 /// The limiter of one client (and its clones).
 ///
 /// While requests go unpaced (no hard cap, adaptive mode not engaged: the common case) a
-/// request needs no slot, and the limiter only counts it. Concurrent calls then never wait
-/// for each other: a call that finds the state locked counts its send in `unpaced_sends`
-/// (folded into the state by the next holder of the lock, as sent then) and lets an answer's
-/// round-trip sample go, instead of blocking its thread. Throttles and every paced request
-/// take the lock.
+/// request needs no slot, and the limiter only counts it. Concurrent calls then neither wait
+/// for each other nor write shared state beyond one counter: a send is counted in
+/// `unpaced_sends` (folded into the state by the next holder of the lock, as sent then), and
+/// only one answer in [`UNPACED_SAMPLE`] takes the lock, if it is free, to refine the
+/// round-trip estimate. On a multi-core machine every write to a shared cache line costs the
+/// other cores a transfer, so the common path keeps them to one. Throttles and every paced
+/// request take the lock.
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     state: Mutex<State>,
     /// Mirrors `Core::unpaced`, updated under the lock.
     unpaced: AtomicBool,
-    /// Sends let through unpaced while another call held the lock, not yet in the state.
+    /// Sends let through unpaced, not yet folded into the state.
     unpaced_sends: AtomicU64,
     origin: Instant,
     clock: Arc<dyn Clock>,
@@ -112,7 +114,25 @@ struct State {
 
 /// A request's pass: hand it back with the outcome.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Pass(Permit);
+pub(crate) struct Pass {
+    permit: Permit,
+    /// Whether its answer is taken as a round-trip sample while unpaced (one in
+    /// [`UNPACED_SAMPLE`]; paced requests and throttles always count).
+    sampled: bool,
+}
+
+impl Pass {
+    fn paced(permit: Permit) -> Self {
+        Self {
+            permit,
+            sampled: true,
+        }
+    }
+}
+
+/// While unpaced, one answer in this many refines the round-trip estimate (and folds the
+/// sends counted meanwhile into the state); the others touch no shared state at all.
+const UNPACED_SAMPLE: u64 = 16;
 
 /// The limiter would make the call wait past its deadline.
 #[derive(Debug, Clone, Copy)]
@@ -167,9 +187,13 @@ impl RateLimiter {
         state
     }
 
-    /// Publishes whether requests go unpaced, after a change of the state.
+    /// Publishes whether requests go unpaced, after a change of the state (written only when
+    /// it changed: every call reads it).
     fn publish(&self, state: &State) {
-        self.unpaced.store(state.core.unpaced(), Ordering::Release);
+        let unpaced = state.core.unpaced();
+        if self.unpaced.load(Ordering::Acquire) != unpaced {
+            self.unpaced.store(unpaced, Ordering::Release);
+        }
     }
 
     /// Waits for the request's turn; fails without waiting when the turn would come `max_wait`
@@ -179,22 +203,20 @@ impl RateLimiter {
         max_wait: Option<Duration>,
     ) -> Result<Pass, WouldPassDeadline> {
         let started = self.now();
+        if self.unpaced.load(Ordering::Acquire) {
+            // Counted aside (folded in by the next holder of the lock): no lock taken.
+            let sends = self.unpaced_sends.fetch_add(1, Ordering::AcqRel);
+            return Ok(Pass {
+                permit: Permit::unpaced(started),
+                sampled: sends.is_multiple_of(UNPACED_SAMPLE),
+            });
+        }
+        let mut now = started;
         loop {
-            let now = self.now();
             let left = max_wait.map(|m| (m.as_secs_f64() - (now - started)).max(0.0));
-            let slot = if self.unpaced.load(Ordering::Acquire) {
-                match self.try_lock() {
-                    Some(mut state) => state.core.reserve(now, left),
-                    None => {
-                        self.unpaced_sends.fetch_add(1, Ordering::AcqRel);
-                        Slot::Now(Permit::unpaced(now))
-                    }
-                }
-            } else {
-                self.lock().core.reserve(now, left)
-            };
+            let slot = self.lock().core.reserve(now, left);
             match slot {
-                Slot::Now(permit) => return Ok(Pass(permit)),
+                Slot::Now(permit) => return Ok(Pass::paced(permit)),
                 Slot::TooLate { wait } => {
                     return Err(WouldPassDeadline {
                         wait: Duration::from_secs_f64(wait.max(0.0)),
@@ -205,9 +227,9 @@ impl RateLimiter {
                     self.clock
                         .sleep(Duration::from_secs_f64((at - now).max(0.0)))
                         .await;
-                    let now = self.now();
+                    now = self.now();
                     if let Some(permit) = self.lock().core.confirm(now, at, generation) {
-                        return Ok(Pass(permit));
+                        return Ok(Pass::paced(permit));
                     }
                 }
             }
@@ -222,7 +244,10 @@ impl RateLimiter {
             None => Outcome::NoResponse,
         };
         let mut state = if outcome == Outcome::Answered && self.unpaced.load(Ordering::Acquire) {
-            // An answer while unpaced only refines the round-trip estimate: one sample may go.
+            // An answer while unpaced only refines the round-trip estimate: samples may go.
+            if !pass.sampled {
+                return;
+            }
             match self.try_lock() {
                 Some(state) => state,
                 None => return,
@@ -230,7 +255,7 @@ impl RateLimiter {
         } else {
             self.lock()
         };
-        let change = state.core.on_response(self.now(), pass.0, outcome);
+        let change = state.core.on_response(self.now(), pass.permit, outcome);
         self.publish(&state);
         let rate = state.core.effective_rate();
         let decreases = state.core.decreases();
