@@ -50,7 +50,9 @@ pub(crate) fn client_builder(
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
     };
-    let mut builder = avepoint_graph::Client::builder();
+    // A nightly fan-out talks HTTP/1.1 (often over TLS) at a fixed concurrency: surplus
+    // connections cost more there than the per-request bookkeeping of the option.
+    let mut builder = avepoint_graph::Client::builder().pool_first_connections(true);
     let region = match non_empty(&args.region) {
         Some(name) => name
             .parse::<DataCenter>()

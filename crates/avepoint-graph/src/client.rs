@@ -98,6 +98,7 @@ pub struct ClientBuilder {
     min_token_lifetime: Duration,
     max_response_bytes: usize,
     rate_limit: RateLimitConfig,
+    pool_first: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -132,6 +133,7 @@ impl Default for ClientBuilder {
             min_token_lifetime: crate::auth::MIN_TRUSTED_LIFETIME,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             rate_limit: RateLimitConfig::default(),
+            pool_first: false,
         }
     }
 }
@@ -279,6 +281,24 @@ impl ClientBuilder {
         self
     }
 
+    /// Opens a new HTTP/1.1 connection only when the pool has none to give back (default
+    /// off). Ignored with [`ClientBuilder::http_client`].
+    ///
+    /// Under concurrency, hyper's pool opens surplus connections: a caller that sends its next
+    /// request at once often finds its last connection not yet back in the pool, starts a
+    /// connect, and the connection that comes back a moment later is parked idle beside the
+    /// new one (see the README's Performance section). With this option a connect first
+    /// leaves the pool a few turns of the scheduler and is dropped when the request was
+    /// served by a returning connection, so the connections stay near the number of calls in
+    /// flight. Worth it where a connection is expensive (HTTP/1.1 over TLS, a service that
+    /// limits connections); it costs every request about 20 small allocations (the HTTP
+    /// client copies its layered connector per request), which is why it is off by default.
+    /// Over HTTP/2 every call shares one connection anyway.
+    pub fn pool_first_connections(mut self, on: bool) -> Self {
+        self.pool_first = on;
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let mut endpoints = self.endpoints;
@@ -317,15 +337,22 @@ impl ClientBuilder {
         }
         let http = match self.http {
             Some(http) => http,
-            None => avepoint_graph_raw::http_client_builder()
-                .user_agent(USER_AGENT)
-                .connect_timeout(self.connect_timeout)
-                .redirect(reqwest::redirect::Policy::none())
-                .tls_version_min(reqwest::tls::Version::TLS_1_2)
+            None => {
+                let builder = avepoint_graph_raw::http_client_builder()
+                    .user_agent(USER_AGENT)
+                    .connect_timeout(self.connect_timeout)
+                    .redirect(reqwest::redirect::Policy::none())
+                    .tls_version_min(reqwest::tls::Version::TLS_1_2);
                 // Keeps hyper's pool from opening surplus connections (see `pool_first`).
-                .connector_layer(crate::pool_first::PoolFirst)
-                .build()
-                .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
+                let builder = if self.pool_first {
+                    builder.connector_layer(crate::pool_first::PoolFirst)
+                } else {
+                    builder
+                };
+                builder
+                    .build()
+                    .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?
+            }
         };
         // The attempt timeout is enforced by the retry loop (one timer per attempt, for
         // API and token requests alike, whatever `reqwest::Client` is used).
