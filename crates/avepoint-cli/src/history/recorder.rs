@@ -28,6 +28,7 @@ use serde::Serialize;
 use super::location::DbLocation;
 use super::reserve::Reserve;
 use super::store::{self, RunState, to_sql_int};
+use super::tenants_blob;
 use crate::cli::{Endpoint, SeatsArgs};
 use crate::diag::diag;
 use crate::exit::{Fatal, Status};
@@ -210,12 +211,13 @@ impl Pending {
 
 /// What the writer is sent.
 enum Message {
-    /// One customer x type: its tenants, or the error.
+    /// One customer x type: its tenants (how many, and encoded as stored: one allocation on
+    /// the fan-out's side, one insert on the writer's), or the error.
     Report {
         seq: u64,
         customer: Arc<CustomerRef>,
         tenant_type: TenantType,
-        outcome: Result<Vec<TenantSeats>, String>,
+        outcome: Result<(u64, Vec<u8>), String>,
     },
     /// The run is over.
     End {
@@ -328,7 +330,7 @@ impl Sink for RecordingSink<'_> {
             seq,
             customer: Arc::clone(&target.customer),
             tenant_type: target.tenant_type,
-            outcome: Ok(tenants.to_vec()),
+            outcome: Ok((tenants.len() as u64, tenants_blob::encode(tenants))),
         });
         self.inner.report(seq, target, tenants)
     }
@@ -447,12 +449,9 @@ impl Writer {
         let mut rows = 0u64;
         {
             let mut report = tx.prepare_cached(
-                "INSERT INTO reports (run_id, seq, customer_id, organization, tenant_type, ok, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            let mut seat = tx.prepare_cached(
-                "INSERT INTO seats (run_id, seq, position, tenant_id, tenant_name, available, assigned)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO reports (run_id, seq, customer_id, organization, tenant_type, ok, error,
+                                      tenant_count, tenants)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?;
             for message in batch {
                 let Message::Report {
@@ -464,30 +463,22 @@ impl Writer {
                 else {
                     continue;
                 };
-                let seq = to_sql_int(*seq);
+                let (count, tenants, error) = match outcome {
+                    Ok((count, tenants)) => (*count, Some(tenants.as_slice()), None),
+                    Err(e) => (0, None, Some(e.as_str())),
+                };
                 report.execute(params![
                     self.run_id,
-                    seq,
+                    to_sql_int(*seq),
                     customer.id,
                     customer.organization,
                     tenant_type.code(),
                     outcome.is_ok(),
-                    outcome.as_ref().err(),
+                    error,
+                    to_sql_int(count),
+                    tenants,
                 ])?;
-                if let Ok(tenants) = outcome {
-                    for (position, t) in tenants.iter().enumerate() {
-                        seat.execute(params![
-                            self.run_id,
-                            seq,
-                            to_sql_int(position as u64),
-                            t.tenant_id,
-                            t.tenant_name,
-                            to_sql_int(t.available_seats),
-                            to_sql_int(t.assigned_seats),
-                        ])?;
-                        rows += 1;
-                    }
-                }
+                rows += count;
             }
         }
         tx.commit()?;
