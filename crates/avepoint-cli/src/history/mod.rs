@@ -7,6 +7,7 @@
 //! data directory (`location`).
 
 mod args;
+mod customer_tally;
 mod diff;
 mod location;
 pub(crate) mod recorder;

@@ -25,6 +25,7 @@ use avepoint_graph::{Client, TenantSeats, TenantType};
 use rusqlite::{Connection, TransactionBehavior, params};
 use serde::Serialize;
 
+use super::customer_tally::CustomerTally;
 use super::location::DbLocation;
 use super::reserve::Reserve;
 use super::store::{self, RunState, to_sql_int};
@@ -371,6 +372,8 @@ struct Writer {
     conn: Connection,
     run_id: i64,
     rows: u64,
+    /// The customers of the reports written.
+    customers: CustomerTally,
     error: Option<String>,
     /// Room kept for marking the run's end on a full disk.
     reserve: Reserve,
@@ -382,6 +385,7 @@ impl Writer {
             conn,
             run_id,
             rows: 0,
+            customers: CustomerTally::new(),
             error: None,
             reserve,
         }
@@ -483,6 +487,14 @@ impl Writer {
         }
         tx.commit()?;
         self.rows += rows;
+        for message in batch {
+            if let Message::Report {
+                customer, outcome, ..
+            } = message
+            {
+                self.customers.add(&customer.id, outcome.is_err());
+            }
+        }
         Ok(())
     }
 
@@ -503,24 +515,39 @@ impl Writer {
             }
             None => (state, error),
         };
+        // The customer counts as the writer took them; unknown ones (`NULL`) are counted
+        // from the reports (`coalesce` evaluates its second argument only then).
+        let (customers, failed) = self
+            .customers
+            .counts()
+            .map(|(c, f)| (to_sql_int(c), to_sql_int(f)))
+            .unzip();
         let mark = |conn: &Connection, rows: u64, run_id: i64| {
             conn.execute(
                 &format!(
                     "UPDATE runs SET finished_at = {NOW_SQL}, state = ?1, error = ?2, seat_rows = ?3,
-                        customers = (SELECT count(*) FROM (SELECT customer_id FROM reports
-                                                           WHERE run_id = ?4 GROUP BY customer_id)),
-                        failed_customers = (SELECT count(*) FROM (SELECT customer_id FROM reports
-                                            WHERE run_id = ?4 AND ok = 0 GROUP BY customer_id))
+                        customers = coalesce(?5, (SELECT count(*) FROM (SELECT customer_id
+                            FROM reports WHERE run_id = ?4 GROUP BY customer_id))),
+                        failed_customers = coalesce(?6, (SELECT count(*) FROM (SELECT customer_id
+                            FROM reports WHERE run_id = ?4 AND ok = 0 GROUP BY customer_id)))
                      WHERE run_id = ?4"
                 ),
-                params![state.as_str(), error, to_sql_int(rows), run_id],
+                params![
+                    state.as_str(),
+                    error,
+                    to_sql_int(rows),
+                    run_id,
+                    customers,
+                    failed
+                ],
             )
         };
         // Counting the customers sorts them; with a small page cache the sort spills to a
         // temporary file beyond it, so memory does not grow with the run.
-        if let Err(e) = self
-            .conn
-            .pragma_update(None, "cache_size", COUNTING_CACHE_KIB)
+        if customers.is_none()
+            && let Err(e) = self
+                .conn
+                .pragma_update(None, "cache_size", COUNTING_CACHE_KIB)
         {
             tracing::debug!("could not shrink the page cache: {e}");
         }
