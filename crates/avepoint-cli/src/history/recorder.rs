@@ -52,8 +52,9 @@ const BATCH_MAX: usize = 2048;
 
 /// How long the writer gathers reports into a batch after the first one arrives: a
 /// transaction per report would cost a WAL write per report; this bounds the commits to
-/// about 20 a second, and what a crash can lose to the last 50 ms.
-const BATCH_WINDOW: Duration = Duration::from_millis(50);
+/// about 100 a second (each costs a few pages more than its rows), and both what a crash
+/// can lose and what is left to write when the fan-out ends to the last 10 ms of reports.
+const BATCH_WINDOW: Duration = Duration::from_millis(10);
 
 /// How long the writer naps between draining the queue while it gathers a batch. Waiting
 /// on the queue instead would have every report wake the writer (a futex wake by the
