@@ -864,3 +864,113 @@ fn refused_wal_databases_get_no_side_files() {
         );
     }
 }
+
+/// A file of `tests/fixtures`.
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// `history-v1.sqlite3` was recorded by a build that wrote schema version 1 (a seat row per
+/// tenant), against the demo fake: runs 1 and 3 of every customer (`--all-customers`,
+/// revisions 0 and 1), 2 and 4 of five given customers (4 with one of them twice), 5 partial
+/// (an unknown customer), 6 killed mid-way (`running`). `history-v1-outputs.json` holds what
+/// that build's `history runs`, `show` and `diff` printed for it (arguments, exit code,
+/// stdout, stderr). The current build migrates the database on first use and prints exactly
+/// the same, before and after; runs recorded after the migration diff against the old ones.
+#[test]
+fn a_version_1_database_migrates_and_reads_exactly_as_before() {
+    let (_dir, db) = scratch_db();
+    std::fs::copy(fixture("history-v1.sqlite3"), &db).expect("copied");
+    let outputs = std::fs::read_to_string(fixture("history-v1-outputs.json")).expect("read");
+    let cases: Vec<Value> = serde_json::from_str(&outputs).expect("json");
+    assert_eq!(cases.len(), 33);
+    let args_of = |case: &Value| -> Vec<String> {
+        case["args"]
+            .as_array()
+            .expect("args")
+            .iter()
+            .map(|a| a.as_str().expect("arg").to_owned())
+            .collect()
+    };
+    for pass in ["migrating", "migrated"] {
+        for case in &cases {
+            let args = args_of(case);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let r = history(&db, &args);
+            assert_eq!(
+                (r.code.map(i64::from), r.stdout.as_str(), r.stderr.as_str()),
+                (
+                    case["code"].as_i64(),
+                    case["stdout"].as_str().expect("stdout"),
+                    case["stderr"].as_str().expect("stderr")
+                ),
+                "{pass}: history {}",
+                args.join(" ")
+            );
+        }
+    }
+    {
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        assert_eq!(version, 2);
+        let seats: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'seats'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("schema");
+        assert_eq!(seats, 0, "the seat rows moved into their reports");
+    }
+    // Run 7: the same as run 4 (five given customers, revision 1), recorded by this build.
+    let given: Vec<String> = {
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        let mut stmt = conn
+            .prepare("SELECT DISTINCT customer_id FROM reports WHERE run_id = 4 ORDER BY seq")
+            .expect("prepared");
+        stmt.query_map([], |r| r.get(0))
+            .expect("queried")
+            .collect::<Result<_, _>>()
+            .expect("read")
+    };
+    assert_eq!(given.len(), 5);
+    let server = demo_server();
+    server.control().set_revision(1);
+    let mut cmd = cli(&server, &db);
+    cmd.args(["seats", "--all-types", "--record", "-o", "json"]);
+    for id in &given {
+        cmd.args(["-c", id]);
+    }
+    let r = run(&mut cmd);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let same = history(&db, &["diff", "--from", "4", "--to", "7", "-o", "json"]);
+    assert_eq!((same.stdout.as_str(), same.stderr.as_str()), ("[]\n", ""));
+    let from_2 = cases
+        .iter()
+        .filter(|c| args_of(c).join(" ").starts_with("diff --from 2 --to 4 -o"));
+    assert_eq!(from_2.clone().count(), 3);
+    for case in from_2 {
+        let mut args = args_of(case);
+        args[4] = "7".to_owned();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = history(&db, &args);
+        assert_eq!(r.code.map(i64::from), case["code"].as_i64());
+        assert_eq!(
+            r.stdout,
+            case["stdout"].as_str().expect("stdout"),
+            "{args:?}"
+        );
+        assert_eq!(
+            r.stderr,
+            case["stderr"].as_str().expect("stderr"),
+            "{args:?}"
+        );
+    }
+    let listed = runs(&db);
+    assert_eq!(listed[6]["state"], "complete");
+    assert_eq!(listed[6]["customers"], listed[3]["customers"]);
+}

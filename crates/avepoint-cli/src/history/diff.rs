@@ -17,7 +17,8 @@ use rusqlite::{OptionalExtension as _, params};
 use serde::Serialize;
 
 use super::args::DiffArgs;
-use super::{Database, Failure, RunMeta, escaped};
+use super::store::to_sql_int;
+use super::{Database, Failure, RunMeta, escaped, tenants_blob};
 use crate::cli::OutputFormat;
 use crate::diag::diag;
 use crate::exit::{Fatal, Status};
@@ -103,13 +104,13 @@ FROM reports WHERE run_id = ?1
 GROUP BY customer_id, tenant_type
 ORDER BY customer_id, tenant_type";
 
-/// The rows of a run's successful reports, sorted by pair, the latest report of a pair
-/// first, then by tenant.
+/// A run's successful reports with tenants, sorted by pair, the latest report of a pair
+/// first.
 const ROWS_SQL: &str = "
-SELECT r.customer_id, r.tenant_type, r.seq, s.tenant_id, s.tenant_name, s.available, s.assigned
-FROM reports r JOIN seats s ON s.run_id = r.run_id AND s.seq = r.seq
-WHERE r.run_id = ?1 AND r.ok = 1
-ORDER BY r.customer_id, r.tenant_type, r.seq DESC, s.tenant_id, s.position";
+SELECT customer_id, tenant_type, tenants
+FROM reports
+WHERE run_id = ?1 AND ok = 1 AND tenant_count > 0
+ORDER BY customer_id, tenant_type, seq DESC";
 
 /// Runs `avepoint history diff`.
 pub(crate) fn run(db: &Database, args: &DiffArgs) -> Result<Status, Fatal> {
@@ -136,13 +137,14 @@ impl Pair {
     }
 }
 
-/// One stored row with its report's position.
+/// One stored report with tenants.
 struct Stored {
-    seq: i64,
-    side: Side,
+    customer_id: String,
+    tenant_type: i32,
+    tenants: Option<Vec<u8>>,
 }
 
-/// A run's rows, read in [`ROWS_SQL`] order, one pair at a time.
+/// A run's reports, read in [`ROWS_SQL`] order, one pair at a time.
 struct RowCursor<'s> {
     rows: rusqlite::Rows<'s>,
     peeked: Option<Stored>,
@@ -166,15 +168,9 @@ impl<'s> RowCursor<'s> {
             Some(row) => Some(
                 (|| {
                     Ok::<_, rusqlite::Error>(Stored {
-                        seq: row.get(2)?,
-                        side: Side {
-                            customer_id: row.get(0)?,
-                            tenant_type: row.get(1)?,
-                            tenant_id: row.get(3)?,
-                            tenant_name: row.get(4)?,
-                            available: row.get(5)?,
-                            assigned: row.get(6)?,
-                        },
+                        customer_id: row.get(0)?,
+                        tenant_type: row.get(1)?,
+                        tenants: row.get(2)?,
                     })
                 })()
                 .map_err(|e| db.failed(&e))?,
@@ -183,28 +179,38 @@ impl<'s> RowCursor<'s> {
         Ok(())
     }
 
-    /// The tenants of pair `key` in its latest successful report, sorted by tenant id;
-    /// rows of pairs before `key` (not compared) and of older reports are skipped.
+    /// The tenants of pair `key` in its latest successful report with tenants, sorted by
+    /// tenant id (then in the order of the answer); reports of pairs before `key` (not
+    /// compared) and older reports are skipped.
     fn take(&mut self, db: &Database, key: (&str, i32)) -> Result<Vec<Side>, Failure> {
-        let mut tenants = Vec::new();
-        let mut latest = None;
+        let mut tenants = None;
         while let Some(stored) = &self.peeked {
-            let (customer, kind) = (stored.side.customer_id.as_str(), stored.side.tenant_type);
-            match (customer, kind).cmp(&key) {
+            match (stored.customer_id.as_str(), stored.tenant_type).cmp(&key) {
                 Ordering::Less => {}
                 Ordering::Greater => break,
-                Ordering::Equal => {
-                    let seq = *latest.get_or_insert(stored.seq);
-                    if stored.seq == seq
-                        && let Some(stored) = self.peeked.take()
-                    {
-                        tenants.push(stored.side);
-                    }
+                Ordering::Equal if tenants.is_none() => {
+                    let decoded = tenants_blob::decode(stored.tenants.as_deref())
+                        .map_err(|e| db.damaged(&e))?;
+                    let mut sides: Vec<Side> = decoded
+                        .into_iter()
+                        .map(|t| Side {
+                            customer_id: stored.customer_id.clone(),
+                            tenant_type: stored.tenant_type,
+                            tenant_id: t.tenant_id,
+                            tenant_name: t.tenant_name,
+                            available: to_sql_int(t.available_seats),
+                            assigned: to_sql_int(t.assigned_seats),
+                        })
+                        .collect();
+                    // Stable: tenants with the same id stay in the order of the answer.
+                    sides.sort_by(|a, b| a.tenant_id.cmp(&b.tenant_id));
+                    tenants = Some(sides);
                 }
+                Ordering::Equal => {}
             }
             self.advance(db)?;
         }
-        Ok(tenants)
+        Ok(tenants.unwrap_or_default())
     }
 }
 

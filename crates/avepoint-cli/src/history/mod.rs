@@ -7,6 +7,7 @@
 //! data directory (`location`).
 
 mod args;
+mod customer_tally;
 mod diff;
 mod location;
 pub(crate) mod recorder;
@@ -14,6 +15,7 @@ mod reserve;
 mod runs;
 mod show;
 pub(crate) mod store;
+mod tenants_blob;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -70,6 +72,14 @@ impl Database {
 
     /// A query failed: the database is damaged or locked for too long.
     fn failed(&self, e: &rusqlite::Error) -> Failure {
+        Failure::Db(Fatal::usage(format!(
+            "history database {}: cannot read it: {e}",
+            self.path.display()
+        )))
+    }
+
+    /// A stored value could not be read back: the database is damaged.
+    fn damaged(&self, e: &tenants_blob::BlobError) -> Failure {
         Failure::Db(Fatal::usage(format!(
             "history database {}: cannot read it: {e}",
             self.path.display()

@@ -25,9 +25,11 @@ use avepoint_graph::{Client, TenantSeats, TenantType};
 use rusqlite::{Connection, TransactionBehavior, params};
 use serde::Serialize;
 
+use super::customer_tally::CustomerTally;
 use super::location::DbLocation;
 use super::reserve::Reserve;
 use super::store::{self, RunState, to_sql_int};
+use super::tenants_blob;
 use crate::cli::{Endpoint, SeatsArgs};
 use crate::diag::diag;
 use crate::exit::{Fatal, Status};
@@ -37,13 +39,22 @@ use crate::work::{CustomerRef, Target};
 /// Reports queued for the writer before the fan-out waits for it.
 const CHANNEL_CAPACITY: usize = 1024;
 
+/// Reports one `INSERT` writes (a batch's last few are inserted one by one): a statement
+/// of many rows saves the per-statement work of each, and its cursor stays on the table's
+/// last page from one row to the next (the rows are appended in key order).
+const ROWS_PER_INSERT: usize = 32;
+
+/// Parameters of one report in an `INSERT` (see [`bind_report`]).
+const REPORT_PARAMS: usize = 9;
+
 /// Most reports written in one transaction.
 const BATCH_MAX: usize = 2048;
 
 /// How long the writer gathers reports into a batch after the first one arrives: a
 /// transaction per report would cost a WAL write per report; this bounds the commits to
-/// about 20 a second, and what a crash can lose to the last 50 ms.
-const BATCH_WINDOW: Duration = Duration::from_millis(50);
+/// about 100 a second (each costs a few pages more than its rows), and both what a crash
+/// can lose and what is left to write when the fan-out ends to the last 10 ms of reports.
+const BATCH_WINDOW: Duration = Duration::from_millis(10);
 
 /// How long the writer naps between draining the queue while it gathers a batch. Waiting
 /// on the queue instead would have every report wake the writer (a futex wake by the
@@ -210,12 +221,13 @@ impl Pending {
 
 /// What the writer is sent.
 enum Message {
-    /// One customer x type: its tenants, or the error.
+    /// One customer x type: its tenants (how many, and encoded as stored: one allocation on
+    /// the fan-out's side, one insert on the writer's), or the error.
     Report {
         seq: u64,
         customer: Arc<CustomerRef>,
         tenant_type: TenantType,
-        outcome: Result<Vec<TenantSeats>, String>,
+        outcome: Result<(u64, Vec<u8>), String>,
     },
     /// The run is over.
     End {
@@ -328,7 +340,7 @@ impl Sink for RecordingSink<'_> {
             seq,
             customer: Arc::clone(&target.customer),
             tenant_type: target.tenant_type,
-            outcome: Ok(tenants.to_vec()),
+            outcome: Ok((tenants.len() as u64, tenants_blob::encode(tenants))),
         });
         self.inner.report(seq, target, tenants)
     }
@@ -364,11 +376,64 @@ impl Sink for RecordingSink<'_> {
     }
 }
 
+/// `INSERT` of `rows` reports: a parameter per column of each, in [`bind_report`]'s order.
+fn insert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO reports (run_id, seq, customer_id, organization, tenant_type, ok, error, \
+         tenant_count, tenants) VALUES ",
+    );
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?,?,?,?,?,?,?,?,?)");
+    }
+    sql
+}
+
+/// Binds `message`'s report to the [`REPORT_PARAMS`] parameters after `offset`; returns
+/// its tenant count.
+fn bind_report(
+    stmt: &mut rusqlite::Statement<'_>,
+    offset: usize,
+    run_id: i64,
+    message: &Message,
+) -> rusqlite::Result<u64> {
+    let Message::Report {
+        seq,
+        customer,
+        tenant_type,
+        outcome,
+    } = message
+    else {
+        return Ok(0);
+    };
+    let (count, tenants, error) = match outcome {
+        Ok((count, tenants)) => (*count, Some(tenants.as_slice()), None),
+        Err(e) => (0, None, Some(e.as_str())),
+    };
+    stmt.raw_bind_parameter(offset + 1, run_id)?;
+    stmt.raw_bind_parameter(offset + 2, to_sql_int(*seq))?;
+    stmt.raw_bind_parameter(offset + 3, customer.id.as_str())?;
+    stmt.raw_bind_parameter(offset + 4, customer.organization.as_deref())?;
+    stmt.raw_bind_parameter(offset + 5, tenant_type.code())?;
+    stmt.raw_bind_parameter(offset + 6, outcome.is_ok())?;
+    stmt.raw_bind_parameter(offset + 7, error)?;
+    stmt.raw_bind_parameter(offset + 8, to_sql_int(count))?;
+    stmt.raw_bind_parameter(offset + 9, tenants)?;
+    Ok(count)
+}
+
 /// The writer thread's state.
 struct Writer {
     conn: Connection,
     run_id: i64,
     rows: u64,
+    /// The customers of the reports written.
+    customers: CustomerTally,
+    /// [`insert_sql`] of [`ROWS_PER_INSERT`] reports, and of one.
+    insert_many: String,
+    insert_one: String,
     error: Option<String>,
     /// Room kept for marking the run's end on a full disk.
     reserve: Reserve,
@@ -380,6 +445,9 @@ impl Writer {
             conn,
             run_id,
             rows: 0,
+            customers: CustomerTally::new(),
+            insert_many: insert_sql(ROWS_PER_INSERT),
+            insert_one: insert_sql(1),
             error: None,
             reserve,
         }
@@ -446,52 +514,34 @@ impl Writer {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut rows = 0u64;
         {
-            let mut report = tx.prepare_cached(
-                "INSERT INTO reports (run_id, seq, customer_id, organization, tenant_type, ok, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            let mut seat = tx.prepare_cached(
-                "INSERT INTO seats (run_id, seq, position, tenant_id, tenant_name, available, assigned)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for message in batch {
-                let Message::Report {
-                    seq,
-                    customer,
-                    tenant_type,
-                    outcome,
-                } = message
-                else {
-                    continue;
-                };
-                let seq = to_sql_int(*seq);
-                report.execute(params![
-                    self.run_id,
-                    seq,
-                    customer.id,
-                    customer.organization,
-                    tenant_type.code(),
-                    outcome.is_ok(),
-                    outcome.as_ref().err(),
-                ])?;
-                if let Ok(tenants) = outcome {
-                    for (position, t) in tenants.iter().enumerate() {
-                        seat.execute(params![
-                            self.run_id,
-                            seq,
-                            to_sql_int(position as u64),
-                            t.tenant_id,
-                            t.tenant_name,
-                            to_sql_int(t.available_seats),
-                            to_sql_int(t.assigned_seats),
-                        ])?;
-                        rows += 1;
-                    }
+            let reports: Vec<&Message> = batch
+                .iter()
+                .filter(|m| matches!(m, Message::Report { .. }))
+                .collect();
+            let mut chunks = reports.chunks_exact(ROWS_PER_INSERT);
+            let mut many = tx.prepare_cached(&self.insert_many)?;
+            for chunk in &mut chunks {
+                for (i, report) in chunk.iter().enumerate() {
+                    rows += bind_report(&mut many, i * REPORT_PARAMS, self.run_id, report)?;
                 }
+                many.raw_execute()?;
+            }
+            let mut one = tx.prepare_cached(&self.insert_one)?;
+            for report in chunks.remainder() {
+                rows += bind_report(&mut one, 0, self.run_id, report)?;
+                one.raw_execute()?;
             }
         }
         tx.commit()?;
         self.rows += rows;
+        for message in batch {
+            if let Message::Report {
+                customer, outcome, ..
+            } = message
+            {
+                self.customers.add(&customer.id, outcome.is_err());
+            }
+        }
         Ok(())
     }
 
@@ -512,24 +562,39 @@ impl Writer {
             }
             None => (state, error),
         };
+        // The customer counts as the writer took them; unknown ones (`NULL`) are counted
+        // from the reports (`coalesce` evaluates its second argument only then).
+        let (customers, failed) = self
+            .customers
+            .counts()
+            .map(|(c, f)| (to_sql_int(c), to_sql_int(f)))
+            .unzip();
         let mark = |conn: &Connection, rows: u64, run_id: i64| {
             conn.execute(
                 &format!(
                     "UPDATE runs SET finished_at = {NOW_SQL}, state = ?1, error = ?2, seat_rows = ?3,
-                        customers = (SELECT count(*) FROM (SELECT customer_id FROM reports
-                                                           WHERE run_id = ?4 GROUP BY customer_id)),
-                        failed_customers = (SELECT count(*) FROM (SELECT customer_id FROM reports
-                                            WHERE run_id = ?4 AND ok = 0 GROUP BY customer_id))
+                        customers = coalesce(?5, (SELECT count(*) FROM (SELECT customer_id
+                            FROM reports WHERE run_id = ?4 GROUP BY customer_id))),
+                        failed_customers = coalesce(?6, (SELECT count(*) FROM (SELECT customer_id
+                            FROM reports WHERE run_id = ?4 AND ok = 0 GROUP BY customer_id)))
                      WHERE run_id = ?4"
                 ),
-                params![state.as_str(), error, to_sql_int(rows), run_id],
+                params![
+                    state.as_str(),
+                    error,
+                    to_sql_int(rows),
+                    run_id,
+                    customers,
+                    failed
+                ],
             )
         };
         // Counting the customers sorts them; with a small page cache the sort spills to a
         // temporary file beyond it, so memory does not grow with the run.
-        if let Err(e) = self
-            .conn
-            .pragma_update(None, "cache_size", COUNTING_CACHE_KIB)
+        if customers.is_none()
+            && let Err(e) = self
+                .conn
+                .pragma_update(None, "cache_size", COUNTING_CACHE_KIB)
         {
             tracing::debug!("could not shrink the page cache: {e}");
         }

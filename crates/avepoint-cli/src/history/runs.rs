@@ -54,7 +54,8 @@ fn query(db: &Database, mut each: impl FnMut(RunRow) -> io::Result<()>) -> Resul
                                      WHERE r.run_id = runs.run_id)),
                 coalesce(failed_customers, (SELECT count(DISTINCT customer_id) FROM reports r
                                             WHERE r.run_id = runs.run_id AND r.ok = 0)),
-                coalesce(seat_rows, (SELECT count(*) FROM seats s WHERE s.run_id = runs.run_id))
+                coalesce(seat_rows, (SELECT coalesce(sum(tenant_count), 0) FROM reports r
+                                     WHERE r.run_id = runs.run_id))
              FROM runs ORDER BY run_id",
         )
         .map_err(|e| db.failed(&e))?;

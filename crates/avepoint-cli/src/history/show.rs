@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use avepoint_graph::{TenantSeats, TenantType};
 use rusqlite::params;
+use rusqlite::types::Type;
 
 use super::args::ShowArgs;
-use super::{Database, Failure, RunMeta, escaped};
+use super::{Database, Failure, RunMeta, escaped, tenants_blob};
 use crate::diag::diag;
 use crate::exit::{Fatal, Status};
 use crate::output::{self, Layout, Sink};
@@ -74,48 +75,26 @@ fn show(db: &Database, args: &ShowArgs) -> Result<(), Failure> {
     sink.begin().map_err(Failure::Output)?;
     let mut stmt = conn
         .prepare(
-            "SELECT r.seq, r.customer_id, r.organization, r.tenant_type, r.ok, r.error,
-                    s.tenant_id, s.tenant_name, s.available, s.assigned
-             FROM reports r LEFT JOIN seats s ON s.run_id = r.run_id AND s.seq = r.seq
-             WHERE r.run_id = ?1
-             ORDER BY r.seq, s.position",
+            "SELECT seq, customer_id, organization, tenant_type, ok, error, tenants
+             FROM reports WHERE run_id = ?1 ORDER BY seq",
         )
         .map_err(|e| db.failed(&e))?;
     let mut rows = stmt.query(params![run.id]).map_err(|e| db.failed(&e))?;
-    let mut current: Option<Report> = None;
     while let Some(row) = rows.next().map_err(|e| db.failed(&e))? {
-        let seq: i64 = row.get(0).map_err(|e| db.failed(&e))?;
-        if current.as_ref().is_none_or(|r| r.seq != seq) {
-            if let Some(done) = current.take() {
-                emit(sink.as_mut(), done, run.id, several_types)?;
-            }
-            current = Some(read_report(row, seq).map_err(|e| db.failed(&e))?);
-        }
-        let tenant_id: Option<String> = row.get(6).map_err(|e| db.failed(&e))?;
-        if let (Some(report), Some(tenant_id)) = (current.as_mut(), tenant_id) {
-            let seats = (|| {
-                Ok::<_, rusqlite::Error>(TenantSeats::new(
-                    tenant_id,
-                    row.get::<_, String>(7)?,
-                    row.get::<_, i64>(8)?.max(0).unsigned_abs(),
-                    row.get::<_, i64>(9)?.max(0).unsigned_abs(),
-                ))
-            })()
-            .map_err(|e| db.failed(&e))?;
-            report.tenants.push(seats);
-        }
-    }
-    if let Some(done) = current.take() {
-        emit(sink.as_mut(), done, run.id, several_types)?;
+        let report = read_report(row).map_err(|e| db.failed(&e))?;
+        emit(sink.as_mut(), report, run.id, several_types)?;
     }
     sink.finish().map_err(Failure::Output)
 }
 
-/// The report a row starts (its tenants follow).
-fn read_report(row: &rusqlite::Row<'_>, seq: i64) -> rusqlite::Result<Report> {
+/// One stored report, its tenants decoded.
+fn read_report(row: &rusqlite::Row<'_>) -> rusqlite::Result<Report> {
     let code: i32 = row.get(3)?;
+    let blob = row.get_ref(6)?.as_blob_or_null()?;
+    let tenants = tenants_blob::decode(blob)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(6, Type::Blob, Box::new(e)))?;
     Ok(Report {
-        seq,
+        seq: row.get(0)?,
         target: Target {
             customer: Arc::new(CustomerRef {
                 id: row.get(1)?,
@@ -125,7 +104,7 @@ fn read_report(row: &rusqlite::Row<'_>, seq: i64) -> rusqlite::Result<Report> {
         },
         ok: row.get(4)?,
         error: row.get(5)?,
-        tenants: Vec::new(),
+        tenants,
     })
 }
 

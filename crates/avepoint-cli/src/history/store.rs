@@ -15,10 +15,11 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
-use rusqlite_migration::{M, Migrations};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior, params};
+use rusqlite_migration::{HookResult, M, Migrations};
 
 use super::location::DbLocation;
+use super::tenants_blob::Encoder;
 use crate::exit::Fatal;
 
 /// `PRAGMA application_id` of a history database ("AVPH").
@@ -82,14 +83,68 @@ CREATE TABLE seats (
 ) WITHOUT ROWID;
 ";
 
-/// The migrations, oldest first; the schema version is their count.
-const MIGRATION_STEPS: &[M<'static>] = &[M::up(SCHEMA_V1)];
+/// Schema version 2: a report's tenants move into the report, one blob in the order of the
+/// answer (`tenants`, see [`super::tenants_blob`]) with their number (`tenant_count`), so that
+/// recording costs one insert per report instead of one more per tenant. The `seats` rows
+/// of older runs are moved by [`move_seats_into_reports`], then the table is dropped.
+const SCHEMA_V2: &str = "
+ALTER TABLE reports ADD COLUMN tenant_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE reports ADD COLUMN tenants BLOB;
+";
 
-/// The migrations as `rusqlite_migration` runs them.
-const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_STEPS);
+/// The migrations, oldest first; the schema version is their count.
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![
+        M::up(SCHEMA_V1),
+        M::up_with_hook(SCHEMA_V2, move_seats_into_reports),
+    ])
+}
 
 /// The schema version this build writes and reads.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+pub(crate) const SCHEMA_VERSION: i64 = 2;
+
+/// Moves every `seats` row into its report's blob (in the order of `position`), then drops
+/// `seats`. Reads the rows in key order, one report at a time, so memory does not grow with
+/// the history.
+fn move_seats_into_reports(tx: &Transaction<'_>) -> HookResult {
+    {
+        let mut seats = tx.prepare(
+            "SELECT run_id, seq, tenant_id, tenant_name, available, assigned
+             FROM seats ORDER BY run_id, seq, position",
+        )?;
+        let mut update = tx.prepare(
+            "UPDATE reports SET tenant_count = ?3, tenants = ?4 WHERE run_id = ?1 AND seq = ?2",
+        )?;
+        let mut store = |report: Option<(i64, i64, Encoder)>| match report {
+            Some((run, seq, tenants)) => update
+                .execute(params![
+                    run,
+                    seq,
+                    to_sql_int(tenants.count()),
+                    tenants.finish()
+                ])
+                .map(drop),
+            None => Ok(()),
+        };
+        let mut rows = seats.query([])?;
+        let mut current: Option<(i64, i64, Encoder)> = None;
+        while let Some(row) = rows.next()? {
+            let (run, seq): (i64, i64) = (row.get(0)?, row.get(1)?);
+            if current.as_ref().is_none_or(|c| (c.0, c.1) != (run, seq)) {
+                store(current.take())?;
+                current = Some((run, seq, Encoder::new()));
+            }
+            if let Some((_, _, tenants)) = current.as_mut() {
+                let id: String = row.get(2)?;
+                let name: String = row.get(3)?;
+                tenants.push(&id, &name, row.get(4)?, row.get(5)?);
+            }
+        }
+        store(current.take())?;
+    }
+    tx.execute_batch("DROP TABLE seats;")?;
+    Ok(())
+}
 
 /// What a path holds, found without writing to it.
 #[derive(Debug, PartialEq, Eq)]
@@ -350,7 +405,7 @@ fn switch_to_wal(conn: &Connection) -> rusqlite::Result<String> {
 /// other one already migrated, that is success.
 fn migrate(conn: &mut Connection) -> Result<(), rusqlite_migration::Error> {
     conn.set_transaction_behavior(TransactionBehavior::Immediate);
-    let result = MIGRATIONS.to_latest(conn);
+    let result = migrations().to_latest(conn);
     conn.set_transaction_behavior(TransactionBehavior::Deferred);
     match result {
         Err(_) if schema_version(conn).ok() == Some(SCHEMA_VERSION) => Ok(()),
@@ -426,6 +481,8 @@ pub(crate) fn to_sql_int(n: u64) -> i64 {
 
 #[cfg(test)]
 mod tests {
+    use avepoint_graph::TenantSeats;
+
     use super::*;
 
     fn location(path: PathBuf) -> DbLocation {
@@ -437,14 +494,73 @@ mod tests {
 
     #[test]
     fn the_migrations_are_valid() {
-        assert!(MIGRATIONS.validate().is_ok());
+        assert!(migrations().validate().is_ok());
         let mut conn = Connection::open_in_memory().expect("in memory");
-        MIGRATIONS.to_latest(&mut conn).expect("migrates");
+        migrations().to_latest(&mut conn).expect("migrates");
         assert_eq!(schema_version(&conn).ok(), Some(SCHEMA_VERSION));
         let id: i32 = conn
             .query_row("PRAGMA application_id", [], |r| r.get(0))
             .expect("id");
         assert_eq!(id, APPLICATION_ID);
+    }
+
+    #[test]
+    fn version_1_seat_rows_move_into_their_reports_in_answer_order() {
+        let mut conn = Connection::open_in_memory().expect("in memory");
+        Migrations::new(vec![M::up(SCHEMA_V1)])
+            .to_latest(&mut conn)
+            .expect("version 1");
+        conn.execute_batch(
+            "INSERT INTO runs (started_at, state, selection, base_url, tenant_types, organization)
+                 VALUES ('t', 'complete', '{}', 'http://x', '0', 0);
+             INSERT INTO reports VALUES (1, 0, 'c1', NULL, 0, 1, NULL);
+             INSERT INTO reports VALUES (1, 1, 'c2', 'Org', 0, 1, NULL);
+             INSERT INTO reports VALUES (1, 2, 'c3', NULL, 0, 0, 'boom');
+             INSERT INTO seats VALUES (1, 0, 1, 'b', 'second', 5, 6);
+             INSERT INTO seats VALUES (1, 0, 0, 'z', 'first', 1, 2);
+             INSERT INTO seats VALUES (1, 0, 2, 'a', 'third', -3, 4);",
+        )
+        .expect("version 1 rows");
+        migrations().to_latest(&mut conn).expect("migrated");
+        assert_eq!(schema_version(&conn).ok(), Some(SCHEMA_VERSION));
+        let mut stmt = conn
+            .prepare("SELECT seq, tenant_count, tenants, ok, error FROM reports ORDER BY seq")
+            .expect("prepared");
+        type Stored = (i64, i64, Option<Vec<u8>>, bool, Option<String>);
+        let reports: Vec<Stored> = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .expect("queried")
+            .collect::<Result<_, _>>()
+            .expect("read");
+        let tenants = |blob: &Option<Vec<u8>>| {
+            super::super::tenants_blob::decode(blob.as_deref()).expect("decoded")
+        };
+        assert_eq!(reports.len(), 3);
+        assert_eq!(reports[0].1, 3);
+        assert_eq!(
+            tenants(&reports[0].2),
+            [
+                TenantSeats::new("z", "first", 1, 2),
+                TenantSeats::new("b", "second", 5, 6),
+                TenantSeats::new("a", "third", 0, 4),
+            ]
+        );
+        assert_eq!((reports[1].1, reports[1].2.as_ref()), (0, None));
+        assert!(tenants(&reports[1].2).is_empty());
+        assert_eq!(
+            (reports[2].1, reports[2].3, reports[2].4.as_deref()),
+            (0, false, Some("boom"))
+        );
+        let seats: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'seats'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("schema");
+        assert_eq!(seats, 0);
     }
 
     #[test]
@@ -545,7 +661,7 @@ mod tests {
             Found::Database {
                 application_id: APPLICATION_ID,
                 user_version: SCHEMA_VERSION + 1,
-                objects: 4, // the three tables and `sqlite_sequence`
+                objects: 3, // the two tables and `sqlite_sequence`
             }
         );
         let e = open_for_reading(&loc).map(drop).expect_err("newer");
