@@ -19,7 +19,7 @@ use anyhow::{Context as _, Result, bail};
 const USAGE: &str = "\
 usage: cargo xtask bench [--quick] [--customers N[,N...]] [--no-build] [suite options]
 
-  --quick          smoke run (under a minute once built): fewer rounds, calls, customers
+  --quick          smoke run (about a minute once built): fewer rounds, calls, customers
   --customers N    customer counts of the CLI fan-out (default 10000,100000)
   --no-build       use the release binaries already in target/release
   --help           this text (nothing is built), then every suite option (rounds, calls,

@@ -33,20 +33,22 @@ use crate::workload::Workload;
 /// Options of `avepoint-bench suite` (and of `cargo xtask bench`, which passes them on).
 #[derive(Clone, Debug, clap::Args)]
 pub struct SuiteArgs {
-    /// Smoke run: fewer rounds, calls and customers; finishes in under a minute once built.
+    /// Smoke run: fewer rounds, calls and customers; takes about a minute once built.
     #[arg(long)]
     pub quick: bool,
     /// Customer counts of the CLI fan-out (scale workload), repeatable or comma-separated
     /// [default: 10000,100000; --quick: 2000,20000].
     #[arg(long = "customers", value_name = "N", value_delimiter = ',')]
     pub customers: Vec<u64>,
-    /// Interleaved rounds of the latency and throughput workloads [default: 7; --quick: 2].
+    /// Interleaved rounds of the latency and throughput workloads [default: 7; --quick: 3].
+    /// Odd, so that the median is one round's figure.
     #[arg(long, value_name = "R")]
     pub rounds: Option<usize>,
     /// Timed calls per latency run [default: 2000; --quick: 200].
     #[arg(long, value_name = "N")]
     pub latency_calls: Option<usize>,
-    /// Timed calls per throughput run of the Rust clients [default: 20000; --quick: 2000].
+    /// Timed calls per throughput run of the Rust clients [default: 20000; --quick: 5000].
+    /// A run under about 0.1 s is mostly scheduling noise on a small machine.
     #[arg(long, value_name = "N")]
     pub throughput_calls: Option<usize>,
     /// Timed calls per throughput run of the Python client, which is ~50 x slower (a rate
@@ -60,7 +62,7 @@ pub struct SuiteArgs {
     #[arg(long, value_name = "C", default_value_t = 64)]
     pub cli_concurrency: usize,
     /// Interleaved rounds of the CLI fan-out without and with `--record`, per customer count
-    /// [default: 3; --quick: 1].
+    /// [default: 3; --quick: 3].
     #[arg(long, value_name = "R")]
     pub record_rounds: Option<usize>,
     /// The `avepoint` CLI binary (release build); without it the scale workload is skipped.
@@ -129,7 +131,7 @@ impl Settings {
         let pick =
             |v: Option<usize>, full: usize, q: usize| v.unwrap_or(if quick { q } else { full });
         let latency_calls = pick(args.latency_calls, 2000, 200).max(1);
-        let throughput_calls = pick(args.throughput_calls, 20_000, 2_000).max(1);
+        let throughput_calls = pick(args.throughput_calls, 20_000, 5_000).max(1);
         let python_throughput_calls = args
             .python_throughput_calls
             .unwrap_or(if quick { 500 } else { 3_000 })
@@ -148,7 +150,7 @@ impl Settings {
         };
         Self {
             quick,
-            rounds: pick(args.rounds, 7, 2).max(1),
+            rounds: pick(args.rounds, 7, 3).max(1),
             latency_calls,
             latency_warmup: if quick { 20 } else { 50 },
             throughput_calls,
@@ -156,7 +158,7 @@ impl Settings {
             concurrencies,
             scale_customers,
             cli_concurrency: args.cli_concurrency.clamp(1, 256),
-            record_rounds: pick(args.record_rounds, 3, 1).max(1),
+            record_rounds: pick(args.record_rounds, 3, 3).max(1),
             workload_customers: latency_calls.max(throughput_calls).min(10_000),
             seed: args.seed,
             python: String::new(),
