@@ -147,8 +147,19 @@ pub struct Customer {
     /// Who manages the customer's services.
     #[serde(rename = "managementMode")]
     pub management_mode: ManagementMode,
-    /// The customer's third-party tenants (empty when the service sent none).
+    /// The customer's third-party tenants (empty when the service sent none: the field is
+    /// optional and nullable in the spec, and both read back as empty).
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub tenants: Vec<CustomerTenant>,
+}
+
+/// A list that may be `null` on the wire, read as empty.
+fn null_as_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 impl CustomerTenant {
@@ -323,6 +334,31 @@ mod tests {
             JobStatus::WaitingForConfiguration.to_string(),
             "Waiting for configuration"
         );
+    }
+
+    /// A customer serialised in the spec's `PartnerCustomer` shape reads back, with
+    /// `tenants` missing or `null` (both allowed by the spec) as no tenants.
+    #[test]
+    fn customers_read_back_without_tenants() {
+        let full = serde_json::json!({
+            "id": "c1", "organization": "Contoso", "ownerEmail": null, "jobStatus": 1,
+            "countryOrRegion": "DE", "managementMode": 0,
+            "tenants": [{"id": "t1", "name": "contoso.onmicrosoft.com"}]
+        });
+        let customer: Customer = serde_json::from_value(full.clone()).expect("full");
+        assert_eq!(customer.tenants.len(), 1);
+        assert_eq!(serde_json::to_value(&customer).expect("serialises"), full);
+        for tenants in [None, Some(serde_json::Value::Null)] {
+            let mut sparse = full.clone();
+            let object = sparse.as_object_mut().expect("object");
+            object.remove("tenants");
+            if let Some(value) = tenants {
+                object.insert("tenants".into(), value);
+            }
+            let customer: Customer = serde_json::from_value(sparse).expect("without tenants");
+            assert!(customer.tenants.is_empty());
+            assert_eq!(customer.id, "c1");
+        }
     }
 
     #[test]
