@@ -33,6 +33,17 @@ pub struct SeatOverview {
 }
 
 impl SeatOverview {
+    /// An overview with its counts (e.g. read back from your own store, or for a test).
+    pub fn new(tenant_type: ReportedTenantType, available_seats: u64, assigned_seats: u64) -> Self {
+        Self {
+            tenant_type,
+            available_seats,
+            assigned_seats,
+        }
+    }
+}
+
+impl SeatOverview {
     fn from_raw(requested: TenantType, r: raw::TenantSeatOverview) -> Result<Self, Error> {
         Ok(Self {
             tenant_type: ReportedTenantType::from(r.type_.unwrap_or(requested.code())),

@@ -187,6 +187,16 @@ pub struct ProductSeats {
 }
 
 impl ProductSeats {
+    /// A product's seats (e.g. read back from your own store, or for a test).
+    pub fn new(product_type: ProductType, available_seats: u64) -> Self {
+        Self {
+            product_type,
+            available_seats,
+        }
+    }
+}
+
+impl ProductSeats {
     fn from_raw(requested: ProductType, r: raw::ProductSeatOverview) -> Result<Self, Error> {
         let product_type = match r.product_type {
             None => requested,

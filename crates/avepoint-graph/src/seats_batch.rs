@@ -53,6 +53,26 @@ pub struct TenantSeatsRecord {
     pub assigned_seats: u64,
 }
 
+impl TenantSeatsRecord {
+    /// A tenant of the paginated report with its seat counts (e.g. read back from your own
+    /// store, or for a test).
+    pub fn new(
+        tenant_type: ReportedTenantType,
+        tenant_id: impl Into<String>,
+        tenant_name: impl Into<String>,
+        available_seats: u64,
+        assigned_seats: u64,
+    ) -> Self {
+        Self {
+            tenant_type,
+            tenant_id: tenant_id.into(),
+            tenant_name: tenant_name.into(),
+            available_seats,
+            assigned_seats,
+        }
+    }
+}
+
 impl From<TenantSeatsRecord> for TenantSeats {
     fn from(r: TenantSeatsRecord) -> Self {
         TenantSeats {
