@@ -54,6 +54,48 @@ pub struct Plan {
     pub warmup: usize,
 }
 
+/// Runs `command` (a client process: the runner's `client` command or the Python script)
+/// with `workload` and `plan` as its arguments and the target's settings in its environment,
+/// and reads the one [`RunResult`] it prints. `what` names the client in errors.
+pub fn run_process(
+    mut command: std::process::Command,
+    what: &str,
+    workload: &std::path::Path,
+    target: &crate::target::Target,
+    plan: Plan,
+) -> anyhow::Result<RunResult> {
+    use anyhow::{Context as _, bail};
+    let output = command
+        .arg("--workload")
+        .arg(workload)
+        .args(["--mode", plan.mode.as_str()])
+        .args(["--calls", &plan.calls.to_string()])
+        .args(["--concurrency", &plan.concurrency.to_string()])
+        .args(["--warmup", &plan.warmup.to_string()])
+        .envs(target.env())
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .with_context(|| format!("running the {what}"))?;
+    if !output.status.success() {
+        bail!(
+            "the {what} exited with {}: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let result: RunResult = serde_json::from_slice(&output.stdout).with_context(|| {
+        format!(
+            "parsing the {what}'s result: {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })?;
+    if result.mode != plan.mode {
+        bail!("the {what} ran {:?}, not {:?}", result.mode, plan.mode);
+    }
+    Ok(result)
+}
+
 /// The result of one run of one client: the JSON object the runner and the Python script
 /// print on stdout.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::Result;
 
-use crate::measure::{Plan, RunResult};
+use crate::measure::{self, Plan, RunResult};
 use crate::target::Target;
 
 /// The script in this crate's source tree.
@@ -59,39 +59,13 @@ pub fn run_with(
     plan: Plan,
     extra: &[&str],
 ) -> Result<RunResult> {
-    let mut cmd = Command::new(python);
-    cmd.arg(script)
-        .args(extra)
-        .arg("--workload")
-        .arg(workload)
-        .args(["--mode", plan.mode.as_str()])
-        .args(["--calls", &plan.calls.to_string()])
-        .args(["--concurrency", &plan.concurrency.to_string()])
-        .args(["--warmup", &plan.warmup.to_string()])
-        .envs(target.env())
-        .stdin(Stdio::null());
-    let output = cmd
-        .output()
-        .with_context(|| format!("running {} {}", python.display(), script.display()))?;
-    if !output.status.success() {
-        bail!(
-            "the Python script failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    let result: RunResult = serde_json::from_slice(&output.stdout).with_context(|| {
-        format!(
-            "parsing the Python script's output: {}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    })?;
-    if result.mode != plan.mode {
-        bail!(
-            "the Python script ran {:?}, not {:?}",
-            result.mode,
-            plan.mode
-        );
-    }
-    Ok(result)
+    let mut command = Command::new(python);
+    command.arg(script).args(extra);
+    measure::run_process(
+        command,
+        &format!("Python script ({} {})", python.display(), script.display()),
+        workload,
+        target,
+        plan,
+    )
 }

@@ -49,14 +49,6 @@ impl SeatsCaller for RawCaller {
             .await
             .map_err(|e| e.to_string())?
             .into_inner();
-        Ok(tenants
-            .into_iter()
-            .map(|t| WireTenant {
-                id: t.id,
-                name: t.name,
-                available_user_seat: t.available_user_seat,
-                assigned_user_seat: t.assigned_user_seat,
-            })
-            .collect())
+        Ok(tenants.into_iter().map(WireTenant::from).collect())
     }
 }

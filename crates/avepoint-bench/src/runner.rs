@@ -76,27 +76,13 @@ pub fn spawn(
     target: &Target,
     plan: Plan,
 ) -> Result<RunResult> {
-    use anyhow::{Context as _, bail};
-    let output = std::process::Command::new(runner)
-        .arg("client")
-        .args(["--client", client])
-        .arg("--workload")
-        .arg(workload)
-        .args(["--mode", plan.mode.as_str()])
-        .args(["--calls", &plan.calls.to_string()])
-        .args(["--concurrency", &plan.concurrency.to_string()])
-        .args(["--warmup", &plan.warmup.to_string()])
-        .envs(target.env())
-        .env_remove("RUST_LOG")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .with_context(|| format!("running {}", runner.display()))?;
-    if !output.status.success() {
-        bail!(
-            "{client} client exited with {}: {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    serde_json::from_slice(&output.stdout).context("parsing the runner's result")
+    let mut command = std::process::Command::new(runner);
+    command.arg("client").args(["--client", client]);
+    measure::run_process(
+        command,
+        &format!("{client} client ({})", runner.display()),
+        workload,
+        target,
+        plan,
+    )
 }

@@ -27,6 +27,17 @@ pub struct WireTenant {
     pub assigned_user_seat: i64,
 }
 
+impl From<avepoint_graph::raw::types::TenantUserSeats> for WireTenant {
+    fn from(t: avepoint_graph::raw::types::TenantUserSeats) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            available_user_seat: t.available_user_seat,
+            assigned_user_seat: t.assigned_user_seat,
+        }
+    }
+}
+
 /// A customer of the workload and the tenants the service must report for it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkloadCustomer {
@@ -57,12 +68,7 @@ impl Workload {
                     .seats(&id, kind, SeatFilter::All)
                     .unwrap_or_default()
                     .into_iter()
-                    .map(|t| WireTenant {
-                        id: t.id,
-                        name: t.name,
-                        available_user_seat: t.available_user_seat,
-                        assigned_user_seat: t.assigned_user_seat,
-                    })
+                    .map(WireTenant::from)
                     .collect();
                 WorkloadCustomer { id, tenants }
             })

@@ -53,6 +53,17 @@ pub struct TenantSeatsRecord {
     pub assigned_seats: u64,
 }
 
+impl From<TenantSeatsRecord> for TenantSeats {
+    fn from(r: TenantSeatsRecord) -> Self {
+        TenantSeats {
+            tenant_id: r.tenant_id,
+            tenant_name: r.tenant_name,
+            available_seats: r.available_seats,
+            assigned_seats: r.assigned_seats,
+        }
+    }
+}
+
 impl TenantSeatsRecord {
     /// A tenant of the paginated report with its seat counts (e.g. read back from your own
     /// store, or for a test).
@@ -71,20 +82,7 @@ impl TenantSeatsRecord {
             assigned_seats,
         }
     }
-}
 
-impl From<TenantSeatsRecord> for TenantSeats {
-    fn from(r: TenantSeatsRecord) -> Self {
-        TenantSeats {
-            tenant_id: r.tenant_id,
-            tenant_name: r.tenant_name,
-            available_seats: r.available_seats,
-            assigned_seats: r.assigned_seats,
-        }
-    }
-}
-
-impl TenantSeatsRecord {
     /// Converts a raw record; negative counts (which the spec forbids) are a decode error.
     fn from_raw(r: raw::TenantSeatsBatchItem) -> Result<Self, Error> {
         let op = OPERATION.name;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use avepoint_fake::{Dataset, FakeConfig, FakeServer, Fault, PagingFault, demo};
-use avepoint_graph::{Client, Credentials, RetryPolicy, TenantSeats, TenantType};
+use avepoint_graph::{Client, ClientBuilder, Credentials, RetryPolicy, TenantSeats, TenantType};
 use futures::StreamExt as _;
 
 async fn start(customers: u64) -> FakeServer {
@@ -15,14 +15,16 @@ async fn start(customers: u64) -> FakeServer {
         .expect("the fake starts")
 }
 
-fn client(server: &FakeServer) -> Client {
+/// A client of `server` authenticating as the demo app `client_id`.
+fn builder(server: &FakeServer, client_id: &str) -> ClientBuilder {
     Client::builder()
         .api_base_url(server.base_url())
         .token_url(server.token_url())
-        .credentials(Credentials::client_secret(
-            demo::CLIENT_ID,
-            demo::CLIENT_SECRET,
-        ))
+        .credentials(Credentials::client_secret(client_id, demo::CLIENT_SECRET))
+}
+
+fn client(server: &FakeServer) -> Client {
+    builder(server, demo::CLIENT_ID)
         // The fake's Retry-After is 1 s; keep the test fast with short waits.
         .retry_policy(
             RetryPolicy::default()
@@ -155,13 +157,7 @@ async fn a_fake_that_keeps_repeating_pages_gives_a_paging_error() {
 #[tokio::test]
 async fn the_customers_scope_is_required() {
     let server = start(5).await;
-    let client = Client::builder()
-        .api_base_url(server.base_url())
-        .token_url(server.token_url())
-        .credentials(Credentials::client_secret(
-            demo::LIMITED_CLIENT_ID,
-            demo::CLIENT_SECRET,
-        ))
+    let client = builder(&server, demo::LIMITED_CLIENT_ID)
         .build()
         .expect("client");
     // The limited app has only the customers scope: the listing works, seats do not.
@@ -214,13 +210,7 @@ async fn sparse_customers_decode() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pool_first_connections_serve_every_call() {
     let server = start(200).await;
-    let client = Client::builder()
-        .api_base_url(server.base_url())
-        .token_url(server.token_url())
-        .credentials(Credentials::client_secret(
-            demo::CLIENT_ID,
-            demo::CLIENT_SECRET,
-        ))
+    let client = builder(&server, demo::CLIENT_ID)
         .pool_first_connections(true)
         .build()
         .expect("client");

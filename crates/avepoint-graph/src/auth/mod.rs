@@ -99,12 +99,7 @@ impl AccessToken {
     /// token).
     pub fn new(value: impl Into<Secret>, lifetime: Option<Duration>) -> Self {
         let value = value.into();
-        let authorization = HeaderValue::try_from(format!("Bearer {}", value.expose()))
-            .ok()
-            .map(|mut header| {
-                header.set_sensitive(true);
-                header
-            });
+        let authorization = avepoint_graph_raw::bearer_header(value.expose()).ok();
         /// The issue of the next token.
         static NEXT_ISSUE: AtomicU64 = AtomicU64::new(0);
         Self {
