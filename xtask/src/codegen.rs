@@ -1,8 +1,9 @@
 //! `cargo xtask codegen [--check]`: generate the raw client crate from the OpenAPI spec.
 //!
 //! The spec (`openapi/avepoint-graph.yaml`) is parsed into `openapiv3::OpenAPI`, progenitor
-//! turns it into a token stream, `prettyplease` pretty-prints it and the stable `rustfmt`
-//! makes it `cargo fmt`-clean. The result, behind a "generated, do not edit" header, is
+//! turns it into a token stream, [`request_building`] rewrites how its operations build a
+//! request (URL from segments, no `api-version` header), `prettyplease` pretty-prints it and
+//! the stable `rustfmt` makes it `cargo fmt`-clean. The result, behind a "generated, do not edit" header, is
 //! written to `crates/avepoint-graph-raw/src/generated.rs`. With `--check` nothing is written:
 //! the committed file is compared byte for byte with what the spec produces.
 
@@ -13,6 +14,8 @@ use std::process::{Command, Stdio};
 use anyhow::{Context as _, Result, bail};
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+
+mod request_building;
 
 /// The spec, relative to the workspace root.
 pub(crate) const SPEC_PATH: &str = "openapi/avepoint-graph.yaml";
@@ -103,8 +106,9 @@ pub(crate) fn generate(spec: &Path) -> Result<String> {
     let tokens = generator
         .generate_tokens(&api)
         .map_err(|e| anyhow::anyhow!("progenitor could not generate a client: {e}"))?;
-    let file: syn::File =
+    let mut file: syn::File =
         syn::parse2(split_doc_lines(tokens)).context("progenitor produced invalid Rust")?;
+    request_building::rewrite(&mut file).context("rewriting how requests are built")?;
     let pretty = prettyplease::unparse(&file);
     let formatted = rustfmt(&pretty)?;
 

@@ -854,17 +854,18 @@ impl Client {
         type_: &'a types::TenantType,
         body: &'a types::UserSeatsRequest,
     ) -> Result<ResponseValue<::std::vec::Vec<types::TenantUserSeats>>, Error<ByteStream>> {
-        let url = format!(
-            "{}/partner/external/v3/general/customers/{}/3rd-party-products/type/{}/users",
-            self.baseurl,
-            encode_path(&customer_id.to_string()),
-            encode_path(&type_.to_string()),
-        );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        let url = self.request_url(&[
+            "partner",
+            "external",
+            "v3",
+            "general",
+            "customers",
+            &customer_id.to_string(),
+            "3rd-party-products",
+            "type",
+            &type_.to_string(),
+            "users",
+        ])?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -874,7 +875,6 @@ impl Client {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "retrieve_customer_tenant_user_seats",
@@ -927,17 +927,19 @@ impl Client {
         page_size: Option<::std::num::NonZeroU32>,
         body: &'a types::TenantsBatchRequest,
     ) -> Result<ResponseValue<types::TenantSeatsPage>, Error<ByteStream>> {
-        let url = format!(
-            "{}/partner/external/v3/general/customers/{}/3rd-party-products/type/{}/tenants/batch",
-            self.baseurl,
-            encode_path(&customer_id.to_string()),
-            encode_path(&type_.to_string()),
-        );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        let url = self.request_url(&[
+            "partner",
+            "external",
+            "v3",
+            "general",
+            "customers",
+            &customer_id.to_string(),
+            "3rd-party-products",
+            "type",
+            &type_.to_string(),
+            "tenants",
+            "batch",
+        ])?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -952,7 +954,6 @@ impl Client {
                 &page_index,
             ))
             .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "retrieve_customer_tenants_batch",
@@ -994,15 +995,8 @@ impl Client {
         page_size: Option<::std::num::NonZeroU32>,
         body: &'a types::CustomersBatchRequest,
     ) -> Result<ResponseValue<types::CustomersPage>, Error<ByteStream>> {
-        let url = format!(
-            "{}/partner/external/v3/general/customers/batch",
-            self.baseurl,
-        );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        let url =
+            self.request_url(&["partner", "external", "v3", "general", "customers", "batch"])?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1017,7 +1011,6 @@ impl Client {
                 &page_index,
             ))
             .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "list_customers_batch",
@@ -1063,17 +1056,18 @@ impl Client {
         customer_id: &'a types::RetrieveCustomerTenantSeatOverviewCustomerId,
         type_: &'a types::TenantType,
     ) -> Result<ResponseValue<types::TenantSeatOverview>, Error<ByteStream>> {
-        let url = format!(
-            "{}/partner/external/v3/general/customers/{}/3rd-party-products/type/{}/overview",
-            self.baseurl,
-            encode_path(&customer_id.to_string()),
-            encode_path(&type_.to_string()),
-        );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        let url = self.request_url(&[
+            "partner",
+            "external",
+            "v3",
+            "general",
+            "customers",
+            &customer_id.to_string(),
+            "3rd-party-products",
+            "type",
+            &type_.to_string(),
+            "overview",
+        ])?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1082,7 +1076,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "retrieve_customer_tenant_seat_overview",
@@ -1124,17 +1117,18 @@ impl Client {
         customer_id: &'a types::RetrieveCustomerProductSeatsCustomerId,
         product_type: i64,
     ) -> Result<ResponseValue<types::ProductSeatOverview>, Error<ByteStream>> {
-        let url = format!(
-            "{}/partner/external/v3/general/customers/{}/avpt-products/type/{}/overview",
-            self.baseurl,
-            encode_path(&customer_id.to_string()),
-            encode_path(&product_type.to_string()),
-        );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        let url = self.request_url(&[
+            "partner",
+            "external",
+            "v3",
+            "general",
+            "customers",
+            &customer_id.to_string(),
+            "avpt-products",
+            "type",
+            &product_type.to_string(),
+            "overview",
+        ])?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1143,7 +1137,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "retrieve_customer_product_seats",
@@ -1183,16 +1176,15 @@ impl Client {
         &'a self,
         customer_id: &'a types::RetrieveCustomerServicesCustomerId,
     ) -> Result<ResponseValue<types::CustomerServices>, Error<ByteStream>> {
-        let url = format!(
-            "{}/partner/external/v3/general/customers/{}/services",
-            self.baseurl,
-            encode_path(&customer_id.to_string()),
-        );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        let url = self.request_url(&[
+            "partner",
+            "external",
+            "v3",
+            "general",
+            "customers",
+            &customer_id.to_string(),
+            "services",
+        ])?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1201,7 +1193,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "retrieve_customer_services",

@@ -18,7 +18,8 @@ use support::{
 use wiremock::{MockServer, ResponseTemplate};
 
 /// The headers each snapshot shows, present or not. `api-version` is listed to show that
-/// progenitor's header is dropped by `RequestContext`: the service does not document it.
+/// progenitor's header is not sent (`cargo xtask codegen` removes it): the service does not
+/// document it.
 const HEADERS: [&str; 5] = [
     "accept",
     "api-version",
@@ -153,6 +154,122 @@ async fn customer_id_is_percent_encoded() {
     );
     assert_eq!(recorded.query, None);
     insta::assert_json_snapshot!("customer_id_percent_encoded", recorded);
+}
+
+/// A `\` in a parameter is percent-encoded like any other character that is not allowed in
+/// a path segment, not read as a path separator (which URL parsing does for `http` and
+/// `https`), so an id such as `a\..\..\x` cannot climb out of its segment.
+#[tokio::test]
+async fn customer_id_with_backslashes_stays_one_segment() {
+    let server = empty_ok_server().await;
+    let client = client_for(&server);
+    let recorded = send_and_record(
+        &server,
+        &client,
+        "a\\..\\..\\x",
+        0,
+        &types::UserSeatsRequest::default(),
+    )
+    .await;
+    assert_eq!(
+        recorded.path,
+        "/partner/external/v3/general/customers/a%5C..%5C..%5Cx/3rd-party-products/type/0/users"
+    );
+}
+
+/// A parameter that is `.` or `..` would be removed by URL normalisation (the request would
+/// go to another path), so it is refused before anything is sent.
+#[tokio::test]
+async fn dot_segments_are_refused() {
+    let server = empty_ok_server().await;
+    let client = client_for(&server);
+    for id in [".", ".."] {
+        let err = client
+            .retrieve_customer_tenant_user_seats(
+                &customer_id(id),
+                &tenant_type(0),
+                &types::UserSeatsRequest::default(),
+            )
+            .await
+            .expect_err("a dot segment is refused");
+        assert!(matches!(err, Error::InvalidRequest(_)), "{id}: {err:?}");
+        assert!(err.to_string().contains("normalisation"), "{id}: {err}");
+    }
+    assert!(received(&server).await.is_empty(), "nothing is sent");
+}
+
+/// The operation's path goes after the base URL's own path, with one `/` between them
+/// whether or not the base ends with one.
+#[tokio::test]
+async fn base_url_with_a_path_stem() {
+    for stem in ["/api", "/api/"] {
+        let server = empty_ok_server().await;
+        let base = format!("{}{stem}", server.uri());
+        let ctx = RequestContext::with_bearer(TOKEN.to_owned(), &base).expect("a valid origin");
+        let client = Client::new_with_client(&base, http_client(), ctx);
+        let recorded = send_and_record(
+            &server,
+            &client,
+            CUSTOMER_ID,
+            0,
+            &types::UserSeatsRequest::default(),
+        )
+        .await;
+        assert_eq!(
+            recorded.path,
+            format!(
+                "/api/partner/external/v3/general/customers/{CUSTOMER_ID}/3rd-party-products/type/0/users"
+            ),
+            "base {base}"
+        );
+    }
+}
+
+/// A context keeps its client's parsed base URL; clients of other base URLs that share the
+/// context still send to their own.
+#[tokio::test]
+async fn clients_sharing_a_context_keep_their_base_urls() {
+    let (first, second) = (empty_ok_server().await, empty_ok_server().await);
+    let ctx = RequestContext::anonymous();
+    let clients = [
+        Client::new_with_client(&first.uri(), http_client(), ctx.clone()),
+        Client::new_with_client(&second.uri(), http_client(), ctx),
+    ];
+    for _ in 0..2 {
+        for client in &clients {
+            client
+                .retrieve_customer_tenant_user_seats(
+                    &customer_id(CUSTOMER_ID),
+                    &tenant_type(0),
+                    &types::UserSeatsRequest::default(),
+                )
+                .await
+                .expect("the call succeeds");
+        }
+    }
+    assert_eq!(received(&first).await.len(), 2);
+    assert_eq!(received(&second).await.len(), 2);
+}
+
+/// A base URL that cannot take a path fails the call with a message naming it.
+#[tokio::test]
+async fn base_url_that_cannot_take_a_path() {
+    for base in ["mailto:partner@example.com", "not a url"] {
+        let client = Client::new_with_client(base, http_client(), RequestContext::anonymous());
+        let err = client
+            .retrieve_customer_tenant_user_seats(
+                &customer_id(CUSTOMER_ID),
+                &tenant_type(0),
+                &types::UserSeatsRequest::default(),
+            )
+            .await
+            .expect_err("no request can be built");
+        assert!(matches!(err, Error::InvalidRequest(_)), "{base}: {err:?}");
+        assert!(
+            err.to_string().contains("not an absolute URL"),
+            "{base}: {err}"
+        );
+    }
 }
 
 /// An anonymous context sends no `Authorization` header (and still no `api-version`).
