@@ -339,9 +339,13 @@ impl ClientBuilder {
             Some(http) => http,
             None => {
                 let builder = avepoint_graph_raw::http_client_builder()
-                    .user_agent(USER_AGENT)
+                    // Static: cloned into every request without touching a shared count.
+                    .user_agent(reqwest::header::HeaderValue::from_static(USER_AGENT))
                     .connect_timeout(self.connect_timeout)
                     .redirect(reqwest::redirect::Policy::none())
+                    // The SDK's retry loop is the one retry layer (reqwest's own would
+                    // copy every request in case it replays one).
+                    .retry(reqwest::retry::never().max_retries_per_request(0))
                     .tls_version_min(reqwest::tls::Version::TLS_1_2);
                 // Keeps hyper's pool from opening surplus connections (see `pool_first`).
                 let builder = if self.pool_first {

@@ -197,8 +197,9 @@ impl RetryRuntime {
 
     /// The time left before the deadline of a call that started at `start` (on the clock).
     pub(crate) fn remaining(&self, start: Instant) -> Option<Duration> {
-        let spent = self.elapsed(start);
-        self.policy.deadline.map(|d| d.saturating_sub(spent))
+        self.policy
+            .deadline
+            .map(|d| d.saturating_sub(self.elapsed(start)))
     }
 
     /// The time spent since `start` (on the clock).
@@ -236,9 +237,20 @@ where
         n += 1;
         // The limiter's wait is part of the call: it counts toward the deadline. A retry
         // whose slot would come too late is not made: the call gives up on the error before.
+        // The first attempt starts with the whole deadline (the clock was read at `start`).
+        let mut left = if n == 1 {
+            policy.deadline
+        } else {
+            rt.remaining(start)
+        };
         let pass = match &rt.limiter {
-            Some(limiter) => match limiter.acquire(rt.remaining(start)).await {
-                Ok(pass) => Some(pass),
+            Some(limiter) => match limiter.acquire(left).await {
+                Ok(pass) => {
+                    if pass.waited() {
+                        left = rt.remaining(start);
+                    }
+                    Some(pass)
+                }
                 Err(refused) => {
                     return Err(match retrying.take() {
                         Some(last) => give_up(n - 1, GiveUpReason::Deadline, last),
@@ -248,7 +260,6 @@ where
             },
             None => None,
         };
-        let left = rt.remaining(start);
         let limit = match (left, rt.attempt_timeout) {
             (Some(left), Some(per_attempt)) => Some(left.min(per_attempt)),
             (left, per_attempt) => left.or(per_attempt),

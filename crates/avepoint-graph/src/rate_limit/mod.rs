@@ -122,6 +122,11 @@ pub(crate) struct Pass {
 }
 
 impl Pass {
+    /// Whether the request waited for its slot (time passed on the client's clock).
+    pub(crate) fn waited(&self) -> bool {
+        self.permit.waited()
+    }
+
     fn paced(permit: Permit) -> Self {
         Self {
             permit,
