@@ -50,6 +50,10 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
+// Aligned to two cache lines, so that the `Arc`'s reference count (written by every call's
+// clone of the client, from every worker thread) does not share a cache line with the fields
+// every call reads: otherwise each clone would evict them from the other cores' caches.
+#[repr(align(128))]
 struct Inner {
     /// The one raw client (and connection pool) of every call and clone; tokens are given
     /// per call and only sent to the API origin.
