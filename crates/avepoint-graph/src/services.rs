@@ -220,6 +220,22 @@ impl CustomerServices {
     }
 }
 
+/// A service product read from its wire form (the generated type, every field a string), as
+/// the SDK reads the service's answer: the way to build one outside the crate, since the type
+/// is `#[non_exhaustive]`.
+impl From<raw::ServiceProduct> for ServiceProduct {
+    fn from(p: raw::ServiceProduct) -> Self {
+        Self::from_raw(p)
+    }
+}
+
+/// A customer's services read from their wire form (see `From<raw::ServiceProduct>`).
+impl From<raw::CustomerServices> for CustomerServices {
+    fn from(s: raw::CustomerServices) -> Self {
+        Self::from_raw(s)
+    }
+}
+
 fn text(s: &str) -> Option<String> {
     Some(s.to_owned())
 }
