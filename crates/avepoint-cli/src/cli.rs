@@ -218,7 +218,8 @@ pub(crate) struct SeatsArgs {
     pub(crate) concurrency: u16,
 
     /// Run against a built-in fake AvePoint service with demo data and demo credentials (no
-    /// account needed; connection settings are ignored). Without --customer,
+    /// account needed; its URLs and credentials replace the connection settings, and
+    /// --max-attempts and --rate-limit still apply). Without --customer,
     /// --customers-file or --all-customers, every demo customer is queried.
     #[arg(long)]
     pub(crate) demo: bool,
@@ -332,7 +333,8 @@ pub(crate) struct CustomersArgs {
     pub(crate) output: OutputFormat,
 
     /// Run against a built-in fake AvePoint service with demo data and demo credentials (no
-    /// account needed; connection settings are ignored).
+    /// account needed; its URLs and credentials replace the connection settings, and
+    /// --max-attempts and --rate-limit still apply).
     #[arg(long)]
     pub(crate) demo: bool,
 

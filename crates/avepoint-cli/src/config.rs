@@ -50,9 +50,7 @@ pub(crate) fn client_builder(
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
     };
-    // A nightly fan-out talks HTTP/1.1 (often over TLS) at a fixed concurrency: surplus
-    // connections cost more there than the per-request bookkeeping of the option.
-    let mut builder = avepoint_graph::Client::builder().pool_first_connections(true);
+    let mut builder = with_call_settings(avepoint_graph::Client::builder(), args);
     let region = match non_empty(&args.region) {
         Some(name) => name
             .parse::<DataCenter>()
@@ -72,12 +70,6 @@ pub(crate) fn client_builder(
     if let Some(scopes) = scope_list(args.customers_scope.as_deref()) {
         builder = builder.customers_scopes(scopes);
     }
-    if let Some(attempts) = args.max_attempts {
-        builder = builder.retry_policy(RetryPolicy::default().max_attempts(attempts));
-    }
-    if let Some(rps) = args.rate_limit {
-        builder = builder.max_requests_per_second(rps);
-    }
     let credentials = credentials(args, env)?;
     // The URLs as configured, not yet checked: logged without user info or query.
     tracing::info!(
@@ -96,6 +88,24 @@ pub(crate) fn client_builder(
         "configured the AvePoint client"
     );
     Ok(builder.credentials(credentials))
+}
+
+/// How the calls are made, whichever service they go to (the demo service too): the retry
+/// attempts, the rate cap and the connection pooling.
+pub(crate) fn with_call_settings(
+    mut builder: ClientBuilder,
+    args: &ConnectionArgs,
+) -> ClientBuilder {
+    // A nightly fan-out talks HTTP/1.1 (often over TLS) at a fixed concurrency: surplus
+    // connections cost more there than the per-request bookkeeping of the option.
+    builder = builder.pool_first_connections(true);
+    if let Some(attempts) = args.max_attempts {
+        builder = builder.retry_policy(RetryPolicy::default().max_attempts(attempts));
+    }
+    if let Some(rps) = args.rate_limit {
+        builder = builder.max_requests_per_second(rps);
+    }
+    builder
 }
 
 /// The scopes of a space- or comma-separated list; `None` when it names none.

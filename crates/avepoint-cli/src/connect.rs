@@ -13,7 +13,7 @@ use crate::exit::Fatal;
 /// settings describe.
 pub(crate) fn client(demo: Option<&Demo>, connection: &ConnectionArgs) -> Result<Client, Fatal> {
     match demo {
-        Some(demo) => demo.client(),
+        Some(demo) => demo.client(connection),
         None => config::build_client(connection, &config::process_env),
     }
 }

@@ -5,6 +5,8 @@
 use avepoint_fake::{FakeConfig, FakeServer, demo};
 use avepoint_graph::{Client, Credentials};
 
+use crate::cli::ConnectionArgs;
+use crate::config;
 use crate::exit::{Fatal, Status};
 
 /// A running demo service.
@@ -28,9 +30,11 @@ impl Demo {
         Ok(Self { server })
     }
 
-    /// A client of the demo service, authenticating with the demo client secret.
-    pub(crate) fn client(&self) -> Result<Client, Fatal> {
-        Client::builder()
+    /// A client of the demo service, authenticating with the demo client secret, with the
+    /// call settings of `connection` (`--max-attempts`, `--rate-limit`); its URLs and
+    /// credentials are the demo service's.
+    pub(crate) fn client(&self, connection: &ConnectionArgs) -> Result<Client, Fatal> {
+        config::with_call_settings(Client::builder(), connection)
             .api_base_url(self.server.base_url())
             .token_url(self.server.token_url())
             .credentials(Credentials::client_secret(

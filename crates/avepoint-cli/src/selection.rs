@@ -40,7 +40,8 @@ pub(crate) struct SelectionArgs {
     pub(crate) concurrency: u16,
 
     /// Run against a built-in fake AvePoint service with demo data and demo credentials (no
-    /// account needed; connection settings are ignored). Without --customer,
+    /// account needed; its URLs and credentials replace the connection settings, and
+    /// --max-attempts and --rate-limit still apply). Without --customer,
     /// --customers-file or --all-customers, every demo customer is queried.
     #[arg(long)]
     pub(crate) demo: bool,

@@ -7,7 +7,7 @@ mod common;
 use avepoint_fake::{
     BackgroundFakeServer, Dataset, FakeConfig, FaultConfig, RateLimit, TenantKind,
 };
-use common::{avepoint, json, run};
+use common::{avepoint, bare, json, run};
 
 fn server(customers: u64, limit: RateLimit) -> BackgroundFakeServer {
     BackgroundFakeServer::start(
@@ -113,6 +113,30 @@ fn rate_limit_caps_the_rate_from_the_start() {
     assert!(
         r.stderr
             .contains("rate limit: none of 31 requests throttled; paced at the --rate-limit cap of 50.0 requests/s"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// `--demo` replaces the connection's URLs and credentials, not how calls are made: the cap
+/// applies to the demo service too.
+#[test]
+fn the_demo_service_is_called_at_the_rate_limit() {
+    let r = run(bare().args([
+        "-v",
+        "seats",
+        "--demo",
+        "-t",
+        "m365",
+        "--rate-limit",
+        "50",
+        "-o",
+        "csv",
+    ]));
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("paced at the --rate-limit cap of 50.0 requests/s"),
         "{}",
         r.stderr
     );
