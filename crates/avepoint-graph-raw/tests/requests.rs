@@ -9,7 +9,7 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use avepoint_graph_raw::{Client, Error, RequestContext, types};
+use avepoint_graph_raw::{ByteStream, Client, Error, RequestContext, ResponseValue, types};
 use serde::Serialize;
 use support::{
     CUSTOMER_ID, TOKEN, client_for, customer_id, http_client, received, server_responding,
@@ -100,6 +100,20 @@ async fn send_and_record(
     RecordedRequest::from_wiremock(&requests[0])
 }
 
+/// The seats of customer `id` for tenant type 0, without a filter.
+async fn call_unfiltered(
+    client: &Client,
+    id: &str,
+) -> Result<ResponseValue<Vec<types::TenantUserSeats>>, Error<ByteStream>> {
+    client
+        .retrieve_customer_tenant_user_seats(
+            &customer_id(id),
+            &tenant_type(0),
+            &types::UserSeatsRequest::default(),
+        )
+        .await
+}
+
 fn status_filter(value: Option<i32>) -> types::UserSeatsRequest {
     types::UserSeatsRequest {
         license_assigned_status: value
@@ -184,12 +198,7 @@ async fn dot_segments_are_refused() {
     let server = empty_ok_server().await;
     let client = client_for(&server);
     for id in [".", ".."] {
-        let err = client
-            .retrieve_customer_tenant_user_seats(
-                &customer_id(id),
-                &tenant_type(0),
-                &types::UserSeatsRequest::default(),
-            )
+        let err = call_unfiltered(&client, id)
             .await
             .expect_err("a dot segment is refused");
         assert!(matches!(err, Error::InvalidRequest(_)), "{id}: {err:?}");
@@ -237,12 +246,7 @@ async fn clients_sharing_a_context_keep_their_base_urls() {
     ];
     for _ in 0..2 {
         for client in &clients {
-            client
-                .retrieve_customer_tenant_user_seats(
-                    &customer_id(CUSTOMER_ID),
-                    &tenant_type(0),
-                    &types::UserSeatsRequest::default(),
-                )
+            call_unfiltered(client, CUSTOMER_ID)
                 .await
                 .expect("the call succeeds");
         }
@@ -256,12 +260,7 @@ async fn clients_sharing_a_context_keep_their_base_urls() {
 async fn base_url_that_cannot_take_a_path() {
     for base in ["mailto:partner@example.com", "not a url"] {
         let client = Client::new_with_client(base, http_client(), RequestContext::anonymous());
-        let err = client
-            .retrieve_customer_tenant_user_seats(
-                &customer_id(CUSTOMER_ID),
-                &tenant_type(0),
-                &types::UserSeatsRequest::default(),
-            )
+        let err = call_unfiltered(&client, CUSTOMER_ID)
             .await
             .expect_err("no request can be built");
         assert!(matches!(err, Error::InvalidRequest(_)), "{base}: {err:?}");
@@ -328,12 +327,7 @@ async fn bearer_is_refused_for_another_origin() {
         let ctx = RequestContext::with_bearer(TOKEN.to_owned(), &allowed).expect("valid origin");
         let client = Client::new_with_client(&server.uri(), http_client(), ctx);
 
-        let err = client
-            .retrieve_customer_tenant_user_seats(
-                &customer_id(CUSTOMER_ID),
-                &tenant_type(0),
-                &types::UserSeatsRequest::default(),
-            )
+        let err = call_unfiltered(&client, CUSTOMER_ID)
             .await
             .expect_err("the token must not go to another origin");
 
