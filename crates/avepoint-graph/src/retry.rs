@@ -246,7 +246,7 @@ where
         let pass = match &rt.limiter {
             Some(limiter) => match limiter.acquire(left).await {
                 Ok(pass) => {
-                    if pass.waited() {
+                    if pass.slept() {
                         left = rt.remaining(start);
                     }
                     Some(pass)
@@ -540,6 +540,39 @@ mod tests {
             } => assert_eq!(last.status(), Some(503)),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn the_limiters_wait_shortens_the_attempts_time() {
+        // One request per second and a slot already taken: the call's first attempt waits
+        // a second (skipped on the test clock) of its 1.2 s deadline, so it has 0.2 s left,
+        // not 1.2 s, and an attempt of half a second is cut.
+        let clock = TestClock::new();
+        let limiter = Arc::new(RateLimiter::new(Some(1.0), false, Arc::new(clock.clone())));
+        limiter.acquire(None).await.expect("the first slot");
+        let rt = RetryRuntime::new(
+            RetryPolicy::default()
+                .deadline(Some(Duration::from_millis(1200)))
+                .max_attempts(1),
+            Arc::new(clock.clone()),
+        )
+        .with_limiter(limiter);
+        let out: Result<(), _> = run(&rt, "op", "http://127.0.0.1:1", |_| async {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            Ok(())
+        })
+        .await;
+        assert!(
+            matches!(
+                out,
+                Err(Error::Transport {
+                    timed_out: true,
+                    ..
+                })
+            ),
+            "{out:?}"
+        );
+        assert_eq!(clock.waits().len(), 1, "{:?}", clock.waits());
     }
 
     #[tokio::test]

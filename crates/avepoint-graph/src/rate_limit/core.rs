@@ -78,11 +78,6 @@ pub(crate) struct Permit {
 }
 
 impl Permit {
-    /// Whether the request waited for its slot.
-    pub(crate) fn waited(&self) -> bool {
-        self.waited
-    }
-
     /// The permit of a request let through unpaced at `now`.
     pub(crate) fn unpaced(now: f64) -> Self {
         Self {

@@ -133,18 +133,22 @@ pub(crate) struct Pass {
     /// Whether its answer is taken as a round-trip sample while unpaced (one in
     /// [`UNPACED_SAMPLE`]; paced requests and throttles always count).
     sampled: bool,
+    /// Whether `acquire` slept for it (time passed on the client's clock).
+    slept: bool,
 }
 
 impl Pass {
-    /// Whether the request waited for its slot (time passed on the client's clock).
-    pub(crate) fn waited(&self) -> bool {
-        self.permit.waited()
+    /// Whether getting it took a sleep (time passed on the client's clock), whichever slot
+    /// the request finally got.
+    pub(crate) fn slept(&self) -> bool {
+        self.slept
     }
 
-    fn paced(permit: Permit) -> Self {
+    fn paced(permit: Permit, slept: bool) -> Self {
         Self {
             permit,
             sampled: true,
+            slept,
         }
     }
 }
@@ -228,14 +232,16 @@ impl RateLimiter {
             return Ok(Pass {
                 permit: Permit::unpaced(started),
                 sampled: sends.is_multiple_of(UNPACED_SAMPLE),
+                slept: false,
             });
         }
         let mut now = started;
+        let mut slept = false;
         loop {
             let left = max_wait.map(|m| (m.as_secs_f64() - (now - started)).max(0.0));
             let slot = self.lock().core.reserve(now, left);
             match slot {
-                Slot::Now(permit) => return Ok(Pass::paced(permit)),
+                Slot::Now(permit) => return Ok(Pass::paced(permit, slept)),
                 Slot::TooLate { wait } => {
                     return Err(WouldPassDeadline {
                         wait: Duration::from_secs_f64(wait.max(0.0)),
@@ -246,9 +252,10 @@ impl RateLimiter {
                     self.clock
                         .sleep(Duration::from_secs_f64((at - now).max(0.0)))
                         .await;
+                    slept = true;
                     now = self.now();
                     if let Some(permit) = self.lock().core.confirm(now, at, generation) {
-                        return Ok(Pass::paced(permit));
+                        return Ok(Pass::paced(permit, slept));
                     }
                 }
             }
