@@ -77,7 +77,7 @@ fn every_client_gets_every_answer_right() {
         "the workload should hold tenants to compare"
     );
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    for client in [RustClient::Sdk, RustClient::Bare] {
+    for client in [RustClient::Sdk, RustClient::Raw, RustClient::Bare] {
         for plan in plans() {
             server.control().reset_counters();
             let result = rt
@@ -139,7 +139,7 @@ fn a_wrong_answer_is_reported_as_a_mismatch() {
         warmup: 0,
     };
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    for client in [RustClient::Sdk, RustClient::Bare] {
+    for client in [RustClient::Sdk, RustClient::Raw, RustClient::Bare] {
         let result = rt
             .block_on(runner::run(
                 client,
