@@ -855,16 +855,16 @@ impl Client {
         body: &'a types::UserSeatsRequest,
     ) -> Result<ResponseValue<::std::vec::Vec<types::TenantUserSeats>>, Error<ByteStream>> {
         let url = self.request_url(&[
-            "partner",
-            "external",
-            "v3",
-            "general",
-            "customers",
-            &customer_id.to_string(),
-            "3rd-party-products",
-            "type",
-            &type_.to_string(),
-            "users",
+            crate::Segment::Text("partner"),
+            crate::Segment::Text("external"),
+            crate::Segment::Text("v3"),
+            crate::Segment::Text("general"),
+            crate::Segment::Text("customers"),
+            customer_id.as_segment(),
+            crate::Segment::Text("3rd-party-products"),
+            crate::Segment::Text("type"),
+            type_.as_segment(),
+            crate::Segment::Text("users"),
         ])?;
         #[allow(unused_mut)]
         let mut request = self
@@ -884,7 +884,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::decode_json(response).await,
             400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
@@ -928,17 +928,17 @@ impl Client {
         body: &'a types::TenantsBatchRequest,
     ) -> Result<ResponseValue<types::TenantSeatsPage>, Error<ByteStream>> {
         let url = self.request_url(&[
-            "partner",
-            "external",
-            "v3",
-            "general",
-            "customers",
-            &customer_id.to_string(),
-            "3rd-party-products",
-            "type",
-            &type_.to_string(),
-            "tenants",
-            "batch",
+            crate::Segment::Text("partner"),
+            crate::Segment::Text("external"),
+            crate::Segment::Text("v3"),
+            crate::Segment::Text("general"),
+            crate::Segment::Text("customers"),
+            customer_id.as_segment(),
+            crate::Segment::Text("3rd-party-products"),
+            crate::Segment::Text("type"),
+            type_.as_segment(),
+            crate::Segment::Text("tenants"),
+            crate::Segment::Text("batch"),
         ])?;
         #[allow(unused_mut)]
         let mut request = self
@@ -963,7 +963,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::decode_json(response).await,
             400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
@@ -995,8 +995,14 @@ impl Client {
         page_size: Option<::std::num::NonZeroU32>,
         body: &'a types::CustomersBatchRequest,
     ) -> Result<ResponseValue<types::CustomersPage>, Error<ByteStream>> {
-        let url =
-            self.request_url(&["partner", "external", "v3", "general", "customers", "batch"])?;
+        let url = self.request_url(&[
+            crate::Segment::Text("partner"),
+            crate::Segment::Text("external"),
+            crate::Segment::Text("v3"),
+            crate::Segment::Text("general"),
+            crate::Segment::Text("customers"),
+            crate::Segment::Text("batch"),
+        ])?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -1020,7 +1026,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::decode_json(response).await,
             400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
@@ -1057,16 +1063,16 @@ impl Client {
         type_: &'a types::TenantType,
     ) -> Result<ResponseValue<types::TenantSeatOverview>, Error<ByteStream>> {
         let url = self.request_url(&[
-            "partner",
-            "external",
-            "v3",
-            "general",
-            "customers",
-            &customer_id.to_string(),
-            "3rd-party-products",
-            "type",
-            &type_.to_string(),
-            "overview",
+            crate::Segment::Text("partner"),
+            crate::Segment::Text("external"),
+            crate::Segment::Text("v3"),
+            crate::Segment::Text("general"),
+            crate::Segment::Text("customers"),
+            customer_id.as_segment(),
+            crate::Segment::Text("3rd-party-products"),
+            crate::Segment::Text("type"),
+            type_.as_segment(),
+            crate::Segment::Text("overview"),
         ])?;
         #[allow(unused_mut)]
         let mut request = self
@@ -1085,7 +1091,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::decode_json(response).await,
             400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
@@ -1118,16 +1124,16 @@ impl Client {
         product_type: i64,
     ) -> Result<ResponseValue<types::ProductSeatOverview>, Error<ByteStream>> {
         let url = self.request_url(&[
-            "partner",
-            "external",
-            "v3",
-            "general",
-            "customers",
-            &customer_id.to_string(),
-            "avpt-products",
-            "type",
-            &product_type.to_string(),
-            "overview",
+            crate::Segment::Text("partner"),
+            crate::Segment::Text("external"),
+            crate::Segment::Text("v3"),
+            crate::Segment::Text("general"),
+            crate::Segment::Text("customers"),
+            customer_id.as_segment(),
+            crate::Segment::Text("avpt-products"),
+            crate::Segment::Text("type"),
+            product_type.as_segment(),
+            crate::Segment::Text("overview"),
         ])?;
         #[allow(unused_mut)]
         let mut request = self
@@ -1146,7 +1152,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::decode_json(response).await,
             400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
@@ -1177,13 +1183,13 @@ impl Client {
         customer_id: &'a types::RetrieveCustomerServicesCustomerId,
     ) -> Result<ResponseValue<types::CustomerServices>, Error<ByteStream>> {
         let url = self.request_url(&[
-            "partner",
-            "external",
-            "v3",
-            "general",
-            "customers",
-            &customer_id.to_string(),
-            "services",
+            crate::Segment::Text("partner"),
+            crate::Segment::Text("external"),
+            crate::Segment::Text("v3"),
+            crate::Segment::Text("general"),
+            crate::Segment::Text("customers"),
+            customer_id.as_segment(),
+            crate::Segment::Text("services"),
         ])?;
         #[allow(unused_mut)]
         let mut request = self
@@ -1202,7 +1208,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::decode_json(response).await,
             400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
@@ -1219,3 +1225,5 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+#[allow(unused_imports)]
+use crate::AsSegment as _;

@@ -18,11 +18,13 @@
 //!   and, when asked ([`RequestContext::with_body_limit`]), caps the bytes read from every response
 //!   body ([`exceeded_body_limit`] recognises the error). The token is fixed per client
 //!   ([`RequestContext::with_bearer`]) or given per call ([`with_authorization`]), so one
-//!   client (one connection pool) serves every token and scope set. It also holds
-//!   `Client::request_url`, which the generated operations call to build their URL: the base
-//!   URL is parsed once, and each path parameter is percent-encoded into exactly one segment
-//!   (`cargo xtask codegen` rewrites progenitor's `format!`-and-parse for it, and drops
-//!   progenitor's `api-version` header, which the service does not document).
+//!   client (one connection pool) serves every token and scope set. Two small modules hold
+//!   what the generated operations call (`cargo xtask codegen` rewrites progenitor's code
+//!   for them, and drops progenitor's `api-version` header, which the service does not
+//!   document): `Client::request_url` builds an operation's URL (the base URL is parsed
+//!   once, and each path parameter is percent-encoded into exactly one segment, borrowed
+//!   from the parameter rather than formatted into a new string), and `decode_json` decodes
+//!   a successful answer, moving its headers rather than copying them.
 //! * [`http_client_builder`] starts a `reqwest::Client` with the TLS crypto provider this
 //!   crate is built with (rustls with `ring`; see [`tls`]). Build your `reqwest` clients
 //!   with it, or call [`install_crypto_provider`] first: `reqwest::Client::new()` and the
@@ -59,10 +61,15 @@ pub mod generated;
 
 pub use generated::*;
 
+mod decode;
 #[doc(hidden)]
 pub mod open_code;
+mod request_url;
 pub mod tls;
 pub use tls::{http_client_builder, install_crypto_provider};
+
+pub(crate) use decode::decode_json;
+pub(crate) use request_url::{AsSegment, Segment};
 
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
@@ -279,53 +286,6 @@ impl ClientHooks<RequestContext> for Client {
             None => response,
         })
     }
-}
-
-impl Client {
-    /// The URL of an operation: the base URL with `segments` appended, each percent-encoded
-    /// as one path segment (a `/`, `\`, `%`, `?` or `#` in a parameter stays inside its
-    /// segment). Called by the generated operations.
-    ///
-    /// Fails when the base URL cannot take a path (not an absolute URL, or one such as
-    /// `mailto:`), or when a segment is `.` or `..`, which URL normalisation would remove.
-    // The generated operations return progenitor's `Error`; this is their `?`.
-    #[allow(clippy::result_large_err)]
-    pub(crate) fn request_url<E>(&self, segments: &[&str]) -> Result<reqwest::Url, Error<E>> {
-        if let Some(dots) = segments.iter().find(|s| matches!(**s, "." | "..")) {
-            return Err(Error::InvalidRequest(format!(
-                "the path parameter `{dots}` cannot be sent: URL normalisation would remove it"
-            )));
-        }
-        let mut url = self.base_url().map_err(Error::InvalidRequest)?;
-        url.path_segments_mut()
-            .map_err(|()| Error::InvalidRequest(cannot_take_a_path(self.baseurl())))?
-            .pop_if_empty()
-            .extend(segments);
-        Ok(url)
-    }
-
-    /// The parsed base URL (parsed once per context, unless a context is shared by clients
-    /// of different base URLs).
-    fn base_url(&self) -> Result<reqwest::Url, String> {
-        let text = self.baseurl();
-        if let Some(parsed) = self.inner.base.get().filter(|p| p.text == text) {
-            return Ok(parsed.url.clone());
-        }
-        let url =
-            reqwest::Url::parse(text).map_err(|e| format!("{}: {e}", cannot_take_a_path(text)))?;
-        if url.cannot_be_a_base() {
-            return Err(cannot_take_a_path(text));
-        }
-        let _ = self.inner.base.set(ParsedBase {
-            text: text.to_owned(),
-            url: url.clone(),
-        });
-        Ok(url)
-    }
-}
-
-fn cannot_take_a_path(base: &str) -> String {
-    format!("the base URL {base:?} is not an absolute URL that paths can be added to")
 }
 
 /// Adds the call's token (else the context's fixed one, if any) to `request`, refusing a

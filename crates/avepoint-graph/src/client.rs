@@ -557,14 +557,15 @@ impl Client {
 /// Checks a customer id and converts it to the generated path-parameter type.
 ///
 /// Refused before anything is sent: an empty id, and the ids `.` and `..`, which URL path
-/// normalisation would silently turn into another path (a different resource).
-pub(crate) fn checked_customer_id<T: std::str::FromStr>(id: &str) -> Result<T, Error> {
-    if matches!(id, "." | "..") {
+/// normalisation would silently turn into another path (a different resource). The id is
+/// moved into the path type, not copied.
+pub(crate) fn checked_customer_id<T: TryFrom<String>>(id: String) -> Result<T, Error> {
+    if matches!(id.as_str(), "." | "..") {
         return Err(Error::InvalidInput(format!(
             "the customer id `{id}` cannot be sent: URL path normalisation would change it; pass the customer's ID from Elements"
         )));
     }
-    id.parse().map_err(|_| {
+    T::try_from(id).map_err(|_| {
         Error::InvalidInput(
             "the customer id is empty; pass the customer's ID from Elements".to_owned(),
         )

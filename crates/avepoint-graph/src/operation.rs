@@ -84,23 +84,31 @@ pub(crate) async fn call<'c, C, T, F, Fut>(
     send: F,
 ) -> Result<T, Error>
 where
-    C: std::str::FromStr + Clone,
+    C: TryFrom<String> + Clone,
     F: Fn(&'c raw::Client, C) -> Fut,
     Fut: std::future::Future<Output = Result<raw::ResponseValue<T>, raw::Error<raw::ByteStream>>>,
 {
-    let customer: C = checked_customer_id(customer_id)?;
-    let started = Instant::now();
+    let customer: C = checked_customer_id(customer_id.to_owned())?;
+    // The clock is read only when the outcome's event can be recorded.
+    let started = tracing::enabled!(tracing::Level::WARN).then(Instant::now);
     let result = client
         .call_raw(operation, |raw| send(raw, customer.clone()))
         .instrument(span.clone())
         .await;
     let _enter = span.enter();
-    let elapsed_ms = started.elapsed().as_millis() as u64;
+    let elapsed_ms = elapsed_ms(started);
     match &result {
         Ok(_) => tracing::info!(elapsed_ms, "call succeeded"),
         Err(e) => tracing::warn!(error = %crate::error::Chain(e), elapsed_ms, "call failed"),
     }
     result
+}
+
+/// Milliseconds since `started` (0 when the clock was not read: nothing records them).
+pub(crate) fn elapsed_ms(started: Option<Instant>) -> u64 {
+    started.map_or(0, |started| {
+        u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    })
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ impl TenantUserSeatsRequest {
     /// Sends the call (with retries) and returns the customer's tenants of the type.
     pub async fn send(self) -> Result<Vec<TenantSeats>, Error> {
         let customer_id: raw::types::RetrieveCustomerTenantUserSeatsCustomerId =
-            checked_customer_id(&self.customer_id)?;
+            checked_customer_id(self.customer_id)?;
         let tenant_type = raw::types::TenantType::from(self.tenant_type);
         let body = raw::types::UserSeatsRequest {
             license_assigned_status: self.status.map(Into::into),
@@ -56,10 +56,11 @@ impl TenantUserSeatsRequest {
         let span = tracing::info_span!(
             "avepoint.call",
             operation = OPERATION.name,
-            customer_id = %crate::escape::escape_control(&self.customer_id),
+            customer_id = %crate::escape::escape_control(&customer_id),
             tenant_type = %self.tenant_type,
         );
-        let started = Instant::now();
+        // The clock is read only when the outcome's event can be recorded.
+        let started = tracing::enabled!(tracing::Level::WARN).then(Instant::now);
         let result = self
             .client
             .call_raw(&OPERATION, |raw| {
@@ -68,15 +69,10 @@ impl TenantUserSeatsRequest {
             .instrument(span.clone())
             .await;
         let _enter = span.enter();
+        let elapsed_ms = crate::operation::elapsed_ms(started);
         match &result {
-            Ok(rows) => tracing::info!(
-                tenants = rows.len(),
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "call succeeded"
-            ),
-            Err(e) => {
-                tracing::warn!(error = %crate::error::Chain(e), elapsed_ms = started.elapsed().as_millis() as u64, "call failed")
-            }
+            Ok(rows) => tracing::info!(tenants = rows.len(), elapsed_ms, "call succeeded"),
+            Err(e) => tracing::warn!(error = %crate::error::Chain(e), elapsed_ms, "call failed"),
         }
         result?
             .into_iter()

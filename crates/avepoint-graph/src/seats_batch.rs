@@ -130,7 +130,7 @@ impl Paged for TenantSeatsBatch {
 
     fn target(&self) -> Result<ReportTarget, Error> {
         Ok(ReportTarget {
-            customer_id: crate::client::checked_customer_id(&self.customer_id)?,
+            customer_id: crate::client::checked_customer_id(self.customer_id.clone())?,
             customer_label: self.customer_id.clone(),
             tenant_type: self.tenant_type,
             body: raw::TenantsBatchRequest {

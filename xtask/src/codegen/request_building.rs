@@ -1,17 +1,24 @@
-//! How the generated operations build their requests: two rewrites of progenitor's output.
+//! How the generated operations build their requests and read their answers: three rewrites
+//! of progenitor's output.
 //!
 //! 1. **The URL is built from segments, not parsed from a string.** progenitor writes
 //!    `let url = format!("{}/a/{}/b", self.baseurl, encode_path(&p.to_string()))`, which
 //!    reqwest then parses whole (scheme, host, IDNA, path) on every call. It becomes
-//!    `let url = self.request_url(&["a", &p.to_string(), "b"])?`: the raw crate's
-//!    hand-written `request_url` appends the percent-encoded segments to the client's base
-//!    URL, parsed once. Each parameter stays one path segment: a `\` is encoded instead of
-//!    being read as a separator, and `.` or `..` is refused instead of being normalised away.
+//!    `let url = self.request_url(&[Segment::Text("a"), p.as_segment(), Segment::Text("b")])?`:
+//!    the raw crate's hand-written `request_url` appends the percent-encoded segments to the
+//!    client's base URL, parsed once. `as_segment` borrows the text (or takes the integer)
+//!    inside the parameter's newtype, where `to_string` allocated a copy. Each parameter stays
+//!    one path segment: a `\` is encoded instead of being read as a separator, and `.` or
+//!    `..` is refused instead of being normalised away.
 //! 2. **No `api-version` header.** progenitor adds `api-version: <info.version>` to every
 //!    request; the AvePoint API does not document it, so its `append` is dropped, and with it
 //!    the header map when nothing else goes into it.
+//! 3. **A successful answer's headers are moved, not copied.** progenitor's
+//!    `ResponseValue::from_response(response)` clones the response's header map before it
+//!    consumes the response; the raw crate's `decode_json(response)` does the same decoding
+//!    and moves the map.
 //!
-//! Both rewrites fail loudly when progenitor's output no longer has the shape they expect,
+//! The rewrites fail loudly when progenitor's output no longer has the shape they expect,
 //! so a progenitor upgrade cannot silently bring the old code back.
 
 use anyhow::{Result, bail};
@@ -25,6 +32,8 @@ use syn::{Expr, Stmt, Token};
 const API_VERSION_HEADER: &str = "api-version";
 /// progenitor's name of the header map of a request.
 const HEADER_MAP: &str = "header_map";
+/// progenitor's decoder of a successful answer (`ResponseValue::from_response`).
+const FROM_RESPONSE: &str = "from_response";
 
 /// What [`rewrite`] changed.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -33,6 +42,8 @@ pub(crate) struct Rewritten {
     pub urls: usize,
     /// `api-version` headers removed.
     pub api_version_headers: usize,
+    /// Successful answers decoded by `decode_json`.
+    pub decoders: usize,
 }
 
 /// Applies both rewrites to every function of `file`.
@@ -41,6 +52,18 @@ pub(crate) fn rewrite(file: &mut syn::File) -> Result<Rewritten> {
     visitor.visit_file_mut(file);
     if let Some(error) = visitor.error {
         return Err(error);
+    }
+    if count_ident(quote!(#file), FROM_RESPONSE) > 0 {
+        bail!(
+            "progenitor's output changed shape: a `{FROM_RESPONSE}` call is not `ResponseValue::{FROM_RESPONSE}(response)`"
+        );
+    }
+    if visitor.done.urls > 0 {
+        // The trait whose method `as_segment` the URL segments call.
+        file.items.push(syn::parse2(quote! {
+            #[allow(unused_imports)]
+            use crate::AsSegment as _;
+        })?);
     }
     if visitor.done.urls != visitor.done.api_version_headers {
         bail!(
@@ -59,6 +82,17 @@ struct Visitor {
 }
 
 impl VisitMut for Visitor {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        syn::visit_mut::visit_expr_mut(self, expr);
+        if let Expr::Call(call) = expr
+            && is_from_response(&call.func)
+            && call.args.len() == 1
+        {
+            *call.func = syn::parse_quote!(crate::decode_json);
+            self.done.decoders += 1;
+        }
+    }
+
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         syn::visit_mut::visit_block_mut(self, block);
         if self.error.is_some() {
@@ -137,7 +171,7 @@ fn url_statement(stmt: &Stmt) -> Result<Option<Stmt>> {
                  request URLs are built from whole segments"
             );
         } else {
-            segments.push(quote!(#piece));
+            segments.push(quote!(crate::Segment::Text(#piece)));
         }
     }
     if args.next().is_some() {
@@ -149,7 +183,7 @@ fn url_statement(stmt: &Stmt) -> Result<Option<Stmt>> {
     })?))
 }
 
-/// `encode_path(&x.to_string())` → `&x.to_string()` (the segment, encoded by `request_url`).
+/// `encode_path(&x.to_string())` → `x.as_segment()` (the segment, encoded by `request_url`).
 fn encoded_argument(arg: Expr) -> Result<TokenStream> {
     let Expr::Call(call) = arg else {
         bail!("a request URL argument is not a call of `encode_path`");
@@ -159,8 +193,36 @@ fn encoded_argument(arg: Expr) -> Result<TokenStream> {
     if !is_encode_path || call.args.len() != 1 {
         bail!("a request URL argument is not `encode_path(value)`");
     }
-    let value = &call.args[0];
-    Ok(quote!(#value))
+    let to_string = match &call.args[0] {
+        Expr::Reference(reference) => match reference.expr.as_ref() {
+            Expr::MethodCall(to_string)
+                if to_string.method == "to_string" && to_string.args.is_empty() =>
+            {
+                Some(to_string)
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(to_string) = to_string else {
+        bail!("a request URL argument is not `encode_path(&value.to_string())`");
+    };
+    let value = &to_string.receiver;
+    Ok(quote!(#value.as_segment()))
+}
+
+/// Whether `func` is `ResponseValue::from_response` (with or without type arguments).
+fn is_from_response(func: &Expr) -> bool {
+    let Expr::Path(path) = func else {
+        return false;
+    };
+    let segments: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
+    segments.ends_with(&["ResponseValue".to_owned(), FROM_RESPONSE.to_owned()])
 }
 
 fn pattern_named(pat: &syn::Pat, name: &str) -> bool {
@@ -262,7 +324,11 @@ mod tests {
                         ::reqwest::header::HeaderValue::from_static(Self::api_version()),
                     );
                     let request = self.client.post(url).json(&body).headers(header_map).build()?;
-                    Ok(())
+                    let response = self.exec(request).await?;
+                    match response.status().as_u16() {
+                        200u16 => ResponseValue::from_response(response).await,
+                        _ => Err(Error::UnexpectedResponse(response)),
+                    }
                 }
             }
         })
@@ -271,24 +337,31 @@ mod tests {
             impl Client {
                 pub async fn op(&self, customer_id: &Id, type_: &Kind) -> Result<(), Error> {
                     let url = self.request_url(&[
-                        "partner",
-                        "customers",
-                        &customer_id.to_string(),
-                        "type",
-                        &type_.to_string(),
-                        "users"
+                        crate::Segment::Text("partner"),
+                        crate::Segment::Text("customers"),
+                        customer_id.as_segment(),
+                        crate::Segment::Text("type"),
+                        type_.as_segment(),
+                        crate::Segment::Text("users")
                     ])?;
                     let request = self.client.post(url).json(&body).build()?;
-                    Ok(())
+                    let response = self.exec(request).await?;
+                    match response.status().as_u16() {
+                        200u16 => crate::decode_json(response).await,
+                        _ => Err(Error::UnexpectedResponse(response)),
+                    }
                 }
             }
+            #[allow(unused_imports)]
+            use crate::AsSegment as _;
         };
         assert_eq!(code, expected.to_string());
         assert_eq!(
             done,
             Rewritten {
                 urls: 1,
-                api_version_headers: 1
+                api_version_headers: 1,
+                decoders: 1,
             }
         );
     }
@@ -308,7 +381,10 @@ mod tests {
         assert!(code.contains("\"x-tenant\""), "{code}");
         assert!(code.contains("headers (header_map)"), "{code}");
         assert!(!code.contains("api-version"), "{code}");
-        assert!(code.contains("self . request_url (& [\"a\"]) ?"), "{code}");
+        assert!(
+            code.contains("self . request_url (& [crate :: Segment :: Text (\"a\")]) ?"),
+            "{code}"
+        );
     }
 
     #[test]
@@ -348,6 +424,30 @@ mod tests {
                 .expect_err("refused")
                 .to_string()
                 .contains("encode_path")
+        );
+
+        let not_to_string = rewritten(quote! {
+            fn op(&self) {
+                let url = format!("{}/a/{}", self.baseurl, encode_path(&id));
+            }
+        });
+        assert!(
+            not_to_string
+                .expect_err("refused")
+                .to_string()
+                .contains("to_string")
+        );
+
+        let other_decoder = rewritten(quote! {
+            fn op(&self) {
+                let value = from_response(response).await;
+            }
+        });
+        assert!(
+            other_decoder
+                .expect_err("refused")
+                .to_string()
+                .contains("from_response")
         );
 
         let header_only = rewritten(quote! {
