@@ -5,6 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// The time source and timer of a client ([`ClientBuilder::clock`](crate::ClientBuilder::clock)):
@@ -156,15 +157,35 @@ pub(crate) fn elapsed(clock: &dyn Clock, start: Instant) -> Duration {
 }
 
 /// Runs `work` under a timeout of `limit` on `clock`: `None` when the timer fired first.
-pub(crate) async fn within<T>(
-    clock: &dyn Clock,
-    limit: Duration,
-    work: impl Future<Output = T>,
-) -> Option<T> {
-    let work = std::pin::pin!(work);
-    match futures::future::select(work, clock.timeout(limit)).await {
-        futures::future::Either::Left((value, _)) => Some(value),
-        futures::future::Either::Right(((), _)) => None,
+///
+/// A future of its own rather than an `async fn`: an `async fn` keeps its argument and the
+/// pinned copy it awaits side by side in its state, which doubled the attempt's share of
+/// every call's future.
+pub(crate) fn within<F: Future>(clock: &dyn Clock, limit: Duration, work: F) -> Within<F> {
+    Within {
+        work,
+        timeout: clock.timeout(limit),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`within`]: `work` first, then the timer.
+    pub(crate) struct Within<F> {
+        #[pin]
+        work: F,
+        timeout: Pin<Box<dyn Future<Output = ()> + Send>>,
+    }
+}
+
+impl<F: Future> Future for Within<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(value) = this.work.poll(cx) {
+            return Poll::Ready(Some(value));
+        }
+        this.timeout.as_mut().poll(cx).map(|()| None)
     }
 }
 
