@@ -464,6 +464,12 @@ impl Client {
         self.tokens_for(scopes).token().await.map(|_| ())
     }
 
+    /// The API base URL without a trailing slash, as the raw client holds it (the
+    /// endpoints' `api_base` trims it on every call).
+    fn api_base(&self) -> &str {
+        raw::ClientInfo::baseurl(&self.inner.raw)
+    }
+
     /// The token cache of a scope set.
     fn tokens_for(&self, scopes: Scopes) -> &TokenCache {
         match scopes {
@@ -497,7 +503,7 @@ impl Client {
                 };
                 attempt_once(
                     operation,
-                    self.inner.endpoints.api_base(),
+                    self.api_base(),
                     attempt,
                     // Boxed: the generated call's state (over 1.5 KiB) would otherwise be
                     // copied by every layer above it (the attempt's span, its timeout, the
@@ -522,7 +528,7 @@ impl Client {
     {
         let replayed = AtomicBool::new(false);
         let tokens = self.tokens_for(operation.scopes);
-        let target = self.inner.endpoints.api_base();
+        let target = self.api_base();
         retry::run(&self.inner.retry, operation.name, target, |n| {
             let attempt = &attempt;
             let replayed = &replayed;
@@ -610,8 +616,9 @@ where
         latency_ms = tracing::field::Empty,
         request_id = tracing::field::Empty,
     );
+    let recorder = span.clone();
     async move {
-        let span = tracing::Span::current();
+        let span = recorder;
         // Timed only when the span is recorded.
         let started = (!span.is_disabled()).then(Instant::now);
         let outcome = match call.await {
