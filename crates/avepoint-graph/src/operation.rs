@@ -89,8 +89,7 @@ where
     Fut: std::future::Future<Output = Result<raw::ResponseValue<T>, raw::Error<raw::ByteStream>>>,
 {
     let customer: C = checked_customer_id(customer_id.to_owned())?;
-    // The clock is read only when the outcome's event can be recorded.
-    let started = tracing::enabled!(tracing::Level::WARN).then(Instant::now);
+    let started = outcome_clock(&span);
     let result = client
         .call_raw(operation, |raw| send(raw, customer.clone()))
         .instrument(span.clone())
@@ -102,6 +101,13 @@ where
         Err(e) => tracing::warn!(error = %crate::error::Chain(e), elapsed_ms, "call failed"),
     }
     result
+}
+
+/// The start of a call, read only when its outcome event can be recorded: the call's span
+/// is recorded (a filter on the span enables the events inside it), or a `warn` event here
+/// would be.
+pub(crate) fn outcome_clock(span: &tracing::Span) -> Option<Instant> {
+    (!span.is_disabled() || tracing::enabled!(tracing::Level::WARN)).then(Instant::now)
 }
 
 /// Milliseconds since `started` (0 when the clock was not read: nothing records them).

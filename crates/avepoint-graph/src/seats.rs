@@ -1,8 +1,6 @@
 //! The seats report of one customer and tenant type
 //! (`retrieve_customer_tenant_user_seats`): its descriptor and [`TenantUserSeatsRequest`].
 
-use std::time::Instant;
-
 use avepoint_graph_raw as raw;
 use tracing::Instrument as _;
 
@@ -59,8 +57,7 @@ impl TenantUserSeatsRequest {
             customer_id = %crate::escape::escape_control(&customer_id),
             tenant_type = %self.tenant_type,
         );
-        // The clock is read only when the outcome's event can be recorded.
-        let started = tracing::enabled!(tracing::Level::WARN).then(Instant::now);
+        let started = crate::operation::outcome_clock(&span);
         let result = self
             .client
             .call_raw(&OPERATION, |raw| {
