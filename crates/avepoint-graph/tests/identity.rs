@@ -7,7 +7,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use avepoint_graph::{
@@ -16,7 +16,7 @@ use avepoint_graph::{
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::TestClock;
+use common::{Captured, TestClock};
 use rsa::pkcs8::DecodePublicKey as _;
 use wiremock::matchers::{header, method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -712,19 +712,6 @@ async fn a_slow_identity_service_times_out_as_a_transport_error() {
     );
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn trace_logs_show_the_attempts_but_no_credential_or_token() {
     let captured = Captured::default();
@@ -759,7 +746,7 @@ async fn trace_logs_show_the_attempts_but_no_credential_or_token() {
         .await
         .expect("token");
 
-    let logs = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf-8");
+    let logs = captured.text();
     assert!(logs.contains("token request"), "{logs}");
     // Only INFO/WARN lines are asserted on: with tests running in parallel threads without
     // a subscriber, tracing may have cached DEBUG callsites as disabled.
