@@ -94,12 +94,7 @@ where
         .call_raw(operation, |raw| send(raw, customer.clone()))
         .instrument(span.clone())
         .await;
-    let _enter = span.enter();
-    let elapsed_ms = elapsed_ms(started);
-    match &result {
-        Ok(_) => tracing::info!(elapsed_ms, "call succeeded"),
-        Err(e) => tracing::warn!(error = %crate::error::Chain(e), elapsed_ms, "call failed"),
-    }
+    record_outcome(&span, started, &result, None);
     result
 }
 
@@ -110,11 +105,23 @@ pub(crate) fn outcome_clock(span: &tracing::Span) -> Option<Instant> {
     (!span.is_disabled() || tracing::enabled!(tracing::Level::WARN)).then(Instant::now)
 }
 
-/// Milliseconds since `started` (0 when the clock was not read: nothing records them).
-pub(crate) fn elapsed_ms(started: Option<Instant>) -> u64 {
-    started.map_or(0, |started| {
+/// The outcome event of a call that started at `started` ([`outcome_clock`]), inside its
+/// `span`: its duration, and the tenants it returned when it returns a list of them.
+pub(crate) fn record_outcome<T>(
+    span: &tracing::Span,
+    started: Option<Instant>,
+    result: &Result<T, Error>,
+    tenants: Option<usize>,
+) {
+    let _enter = span.enter();
+    // 0 when the clock was not read: nothing records it then.
+    let elapsed_ms = started.map_or(0, |started| {
         u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
-    })
+    });
+    match result {
+        Ok(_) => tracing::info!(tenants, elapsed_ms, "call succeeded"),
+        Err(e) => tracing::warn!(error = %crate::error::Chain(e), elapsed_ms, "call failed"),
+    }
 }
 
 #[cfg(test)]

@@ -65,12 +65,8 @@ impl TenantUserSeatsRequest {
             })
             .instrument(span.clone())
             .await;
-        let _enter = span.enter();
-        let elapsed_ms = crate::operation::elapsed_ms(started);
-        match &result {
-            Ok(rows) => tracing::info!(tenants = rows.len(), elapsed_ms, "call succeeded"),
-            Err(e) => tracing::warn!(error = %crate::error::Chain(e), elapsed_ms, "call failed"),
-        }
+        let tenants = result.as_ref().ok().map(Vec::len);
+        crate::operation::record_outcome(&span, started, &result, tenants);
         result?
             .into_iter()
             .map(|r| TenantSeats::from_raw(OPERATION.name, r))
