@@ -2,8 +2,9 @@
 //!
 //! The spec (`openapi/avepoint-graph.yaml`) is parsed into `openapiv3::OpenAPI`, progenitor
 //! turns it into a token stream, [`request_building`] rewrites how its operations build a
-//! request (URL from segments, no `api-version` header), `prettyplease` pretty-prints it and
-//! the stable `rustfmt` makes it `cargo fmt`-clean. The result, behind a "generated, do not edit" header, is
+//! request and read the answer (URL from segments, no `api-version` header, headers moved
+//! into the decoded value), `prettyplease` pretty-prints it and the stable `rustfmt` makes
+//! it `cargo fmt`-clean. The result, behind a "generated, do not edit" header, is
 //! written to `crates/avepoint-graph-raw/src/generated.rs`. With `--check` nothing is written:
 //! the committed file is compared byte for byte with what the spec produces.
 

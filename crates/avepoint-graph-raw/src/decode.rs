@@ -25,7 +25,7 @@ pub(crate) fn decode_json<T: DeserializeOwned, E>(
     DecodeJson {
         body: response.bytes(),
         status,
-        headers: Some(headers),
+        headers,
         decoded: PhantomData,
     }
 }
@@ -36,8 +36,8 @@ pin_project_lite::pin_project! {
         #[pin]
         body: B,
         status: StatusCode,
-        // Taken when the body is read.
-        headers: Option<HeaderMap>,
+        // Moved out (an empty map left behind) when the body is read.
+        headers: HeaderMap,
         decoded: PhantomData<fn() -> (T, E)>,
     }
 }
@@ -55,7 +55,7 @@ where
             Ok(full) => full,
             Err(e) => return Poll::Ready(Err(Error::ResponseBodyError(e))),
         };
-        let headers = this.headers.take().unwrap_or_default();
+        let headers = std::mem::take(this.headers);
         Poll::Ready(match serde_json::from_slice(&full) {
             Ok(inner) => Ok(ResponseValue::new(inner, *this.status, headers)),
             Err(e) => Err(Error::InvalidResponsePayload(full, e)),

@@ -13,18 +13,18 @@
 //! tenant's `type`) are plain `i32`s here, so unknown values decode.
 //!
 //! * [`generated`] is written by `cargo xtask codegen` and never edited by hand.
-//! * This file adds the only hand-written part: [`RequestContext`], the per-client value
-//!   progenitor's hooks receive, which names the one origin a bearer token may be sent to
-//!   and, when asked ([`RequestContext::with_body_limit`]), caps the bytes read from every response
-//!   body ([`exceeded_body_limit`] recognises the error). The token is fixed per client
+//! * This file adds [`RequestContext`], the per-client value progenitor's hooks receive,
+//!   which names the one origin a bearer token may be sent to and, when asked
+//!   ([`RequestContext::with_body_limit`]), caps the bytes read from every response body
+//!   ([`exceeded_body_limit`] recognises the error). The token is fixed per client
 //!   ([`RequestContext::with_bearer`]) or given per call ([`with_authorization`]), so one
-//!   client (one connection pool) serves every token and scope set. Two small modules hold
-//!   what the generated operations call (`cargo xtask codegen` rewrites progenitor's code
-//!   for them, and drops progenitor's `api-version` header, which the service does not
-//!   document): `Client::request_url` builds an operation's URL (the base URL is parsed
-//!   once, and each path parameter is percent-encoded into exactly one segment, borrowed
-//!   from the parameter rather than formatted into a new string), and `decode_json` decodes
-//!   a successful answer, moving its headers rather than copying them.
+//!   client (one connection pool) serves every token and scope set.
+//! * Two small modules hold what the generated operations call (`cargo xtask codegen`
+//!   rewrites progenitor's code for them, and drops progenitor's `api-version` header, which
+//!   the service does not document): `Client::request_url` builds an operation's URL (the
+//!   base URL is parsed once, and each path parameter is percent-encoded into exactly one
+//!   segment, borrowed from the parameter rather than formatted into a new string), and
+//!   `decode_json` decodes a successful answer, moving its headers rather than copying them.
 //! * [`http_client_builder`] starts a `reqwest::Client` with the TLS crypto provider this
 //!   crate is built with (rustls with `ring`; see [`tls`]). Build your `reqwest` clients
 //!   with it, or call [`install_crypto_provider`] first: `reqwest::Client::new()` and the
