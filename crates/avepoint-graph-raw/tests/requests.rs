@@ -100,6 +100,11 @@ async fn send_and_record(
     RecordedRequest::from_wiremock(&requests[0])
 }
 
+/// [`send_and_record`] for customer `id`, tenant type 0 and no filter.
+async fn record_unfiltered(server: &MockServer, client: &Client, id: &str) -> RecordedRequest {
+    send_and_record(server, client, id, 0, &types::UserSeatsRequest::default()).await
+}
+
 /// The seats of customer `id` for tenant type 0, without a filter.
 async fn call_unfiltered(
     client: &Client,
@@ -154,14 +159,7 @@ async fn every_tenant_type_with_and_without_a_filter() {
 async fn customer_id_is_percent_encoded() {
     let server = empty_ok_server().await;
     let client = client_for(&server);
-    let recorded = send_and_record(
-        &server,
-        &client,
-        "a/b c?#%",
-        0,
-        &types::UserSeatsRequest::default(),
-    )
-    .await;
+    let recorded = record_unfiltered(&server, &client, "a/b c?#%").await;
     assert_eq!(
         recorded.path,
         "/partner/external/v3/general/customers/a%2Fb%20c%3F%23%25/3rd-party-products/type/0/users"
@@ -177,14 +175,7 @@ async fn customer_id_is_percent_encoded() {
 async fn customer_id_with_backslashes_stays_one_segment() {
     let server = empty_ok_server().await;
     let client = client_for(&server);
-    let recorded = send_and_record(
-        &server,
-        &client,
-        "a\\..\\..\\x",
-        0,
-        &types::UserSeatsRequest::default(),
-    )
-    .await;
+    let recorded = record_unfiltered(&server, &client, "a\\..\\..\\x").await;
     assert_eq!(
         recorded.path,
         "/partner/external/v3/general/customers/a%5C..%5C..%5Cx/3rd-party-products/type/0/users"
@@ -216,14 +207,7 @@ async fn base_url_with_a_path_stem() {
         let base = format!("{}{stem}", server.uri());
         let ctx = RequestContext::with_bearer(TOKEN.to_owned(), &base).expect("a valid origin");
         let client = Client::new_with_client(&base, http_client(), ctx);
-        let recorded = send_and_record(
-            &server,
-            &client,
-            CUSTOMER_ID,
-            0,
-            &types::UserSeatsRequest::default(),
-        )
-        .await;
+        let recorded = record_unfiltered(&server, &client, CUSTOMER_ID).await;
         assert_eq!(
             recorded.path,
             format!(
@@ -276,14 +260,7 @@ async fn base_url_that_cannot_take_a_path() {
 async fn anonymous_context_sends_no_authorization() {
     let server = empty_ok_server().await;
     let client = Client::new_with_client(&server.uri(), http_client(), RequestContext::anonymous());
-    let recorded = send_and_record(
-        &server,
-        &client,
-        CUSTOMER_ID,
-        0,
-        &types::UserSeatsRequest::default(),
-    )
-    .await;
+    let recorded = record_unfiltered(&server, &client, CUSTOMER_ID).await;
     assert_eq!(recorded.headers["authorization"], serde_json::Value::Null);
     insta::assert_json_snapshot!("anonymous_context", recorded);
 }
@@ -299,14 +276,7 @@ async fn bearer_origin_ignores_path() {
     )
     .expect("a valid origin");
     let client = Client::new_with_client(&server.uri(), http_client(), ctx);
-    let recorded = send_and_record(
-        &server,
-        &client,
-        CUSTOMER_ID,
-        0,
-        &types::UserSeatsRequest::default(),
-    )
-    .await;
+    let recorded = record_unfiltered(&server, &client, CUSTOMER_ID).await;
     assert_eq!(recorded.headers["authorization"], "Bearer [token]");
 }
 

@@ -387,79 +387,67 @@ mod tests {
         );
     }
 
+    /// The error message of a rewrite that must be refused.
+    fn refusal(code: TokenStream) -> String {
+        rewritten(code).expect_err("refused").to_string()
+    }
+
     #[test]
     fn unexpected_shapes_fail_loudly() {
-        let mixed = rewritten(quote! {
-            fn op(&self) {
-                let url = format!("{}/files/{}.json", self.baseurl, encode_path(&id.to_string()));
-                header_map.append(HeaderName::from_static("api-version"), v);
-            }
-        });
-        assert!(
-            mixed
-                .expect_err("refused")
-                .to_string()
-                .contains("mixes text and a parameter")
-        );
-
-        let other_base = rewritten(quote! {
-            fn op(&self) {
-                let url = format!("{}/a", other);
-            }
-        });
-        assert!(
-            other_base
-                .expect_err("refused")
-                .to_string()
-                .contains("self.baseurl")
-        );
-
-        let unencoded = rewritten(quote! {
-            fn op(&self) {
-                let url = format!("{}/a/{}", self.baseurl, id);
-            }
-        });
-        assert!(
-            unencoded
-                .expect_err("refused")
-                .to_string()
-                .contains("encode_path")
-        );
-
-        let not_to_string = rewritten(quote! {
-            fn op(&self) {
-                let url = format!("{}/a/{}", self.baseurl, encode_path(&id));
-            }
-        });
-        assert!(
-            not_to_string
-                .expect_err("refused")
-                .to_string()
-                .contains("to_string")
-        );
-
-        let other_decoder = rewritten(quote! {
-            fn op(&self) {
-                let value = from_response(response).await;
-            }
-        });
-        assert!(
-            other_decoder
-                .expect_err("refused")
-                .to_string()
-                .contains("from_response")
-        );
-
-        let header_only = rewritten(quote! {
-            fn op(&self) {
-                let url = format!("{}/a", self.baseurl);
-            }
-        });
-        assert!(
-            header_only
-                .expect_err("refused")
-                .to_string()
-                .contains("changed shape")
-        );
+        let cases = [
+            (
+                quote! {
+                    fn op(&self) {
+                        let url = format!("{}/files/{}.json", self.baseurl, encode_path(&id.to_string()));
+                        header_map.append(HeaderName::from_static("api-version"), v);
+                    }
+                },
+                "mixes text and a parameter",
+            ),
+            (
+                quote! {
+                    fn op(&self) {
+                        let url = format!("{}/a", other);
+                    }
+                },
+                "self.baseurl",
+            ),
+            (
+                quote! {
+                    fn op(&self) {
+                        let url = format!("{}/a/{}", self.baseurl, id);
+                    }
+                },
+                "encode_path",
+            ),
+            (
+                quote! {
+                    fn op(&self) {
+                        let url = format!("{}/a/{}", self.baseurl, encode_path(&id));
+                    }
+                },
+                "to_string",
+            ),
+            (
+                quote! {
+                    fn op(&self) {
+                        let value = from_response(response).await;
+                    }
+                },
+                "from_response",
+            ),
+            (
+                quote! {
+                    fn op(&self) {
+                        let url = format!("{}/a", self.baseurl);
+                    }
+                },
+                "changed shape",
+            ),
+        ];
+        for (code, expected) in cases {
+            let error = refusal(code);
+            assert!(error.contains(expected), "{expected}: {error}");
+        }
     }
 }
